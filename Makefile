@@ -1,0 +1,87 @@
+# One place for every setup, run and test step (README.md starts with two of them).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+PIP         := $(PY) -m pip
+RASA        := $(VENV)/bin/rasa
+# Rasa 3.6 needs Python 3.10: pyenv's on this machine kind, or a python3.10 on PATH.
+PYTHON310   ?= $(shell PYENV_VERSION=3.10 pyenv which python 2>/dev/null || command -v python3.10)
+
+# Embedded defaults (override in the environment for production; docs/operations.md).
+export DATABASE_URL          ?= sqlite:///$(CURDIR)/var/intake.db
+export ACTION_ENDPOINT_URL   ?= http://127.0.0.1:5055/webhook
+export TRACKER_DIALECT       ?= sqlite
+export TRACKER_DB_HOST       ?=
+export TRACKER_DB            ?= $(CURDIR)/var/tracker.db
+export TRACKER_DB_USER       ?=
+export TRACKER_DB_PASSWORD   ?=
+export STAFF_CONSOLE_URL     ?= http://localhost:8000
+export APPOINTMENT_WEBHOOK_URL    ?=
+export APPOINTMENT_WEBHOOK_SECRET ?=
+export SANIC_HOST            ?= 127.0.0.1
+export LOG_LEVEL             ?= INFO
+export TF_CPP_MIN_LOG_LEVEL  ?= 2
+# No telemetry: the machine has no network beyond package registries, and patient data stays here.
+export RASA_TELEMETRY_ENABLED ?= false
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export PYTHONPATH            := $(CURDIR)
+
+.PHONY: help setup venv deps db model run test test-unit test-conversations validate lint clean lock
+
+help:
+	@echo "make run    - set everything up and start the assistant (REST :5005, actions :5055)"
+	@echo "make test   - set everything up and run every test layer"
+	@echo "make setup  - only install and train"
+
+setup: deps db model
+
+venv: $(VENV)/.created
+$(VENV)/.created:
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (pyenv install 3.10 or put python3.10 on PATH)"; exit 1; }
+	$(PYTHON310) -m venv $(VENV)
+	touch $@
+
+# Everything is pinned in constraints.txt (pip freeze of a working set): `pip check` must pass.
+deps: $(VENV)/.deps
+$(VENV)/.deps: $(VENV)/.created requirements.txt requirements-dev.txt constraints.txt
+	$(PIP) install -q "pip==24.0" "setuptools==70.3.0" "wheel==0.45.1"
+	$(PIP) install -q -r requirements-dev.txt -c constraints.txt
+	$(PIP) check
+	touch $@
+
+db: deps
+	@mkdir -p var
+	$(PY) -m bot.store upgrade
+
+# Retrain only when the training data, domain or config changed: the model is named
+# after a hash of its inputs, so an unchanged set finds its model and skips training.
+MODEL_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null | sort)
+MODEL_HASH    = $(shell cat $(MODEL_INPUTS) | sha256sum | cut -c1-16)
+MODEL_FILE    = models/intake-$(MODEL_HASH).tar.gz
+
+model: deps
+	@if [ -f "$(MODEL_FILE)" ]; then echo "model is current: $(MODEL_FILE)"; else \
+	  $(RASA) train --quiet --num-threads 2 --domain domain --fixed-model-name intake-$(MODEL_HASH) --out models; fi
+
+validate: deps
+	$(PY) scripts/validate_data.py
+
+run: setup
+	@echo "Starting: rasa REST on http://127.0.0.1:5005, actions on :5055. Ctrl-C stops all."
+	MODEL_FILE=$(MODEL_FILE) $(VENV)/bin/honcho start -f Procfile
+
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/actions
+	$(MAKE) --no-print-directory validate
+	MODEL_FILE=$(MODEL_FILE) $(PY) -m pytest -q -p no:cacheprovider tests/conversations
+
+test-unit: deps
+	$(PY) -m pytest -q tests/unit tests/actions
+
+lock:
+	$(PIP) freeze --exclude-editable > constraints.txt
+
+clean:
+	rm -rf $(VENV) models/*.tar.gz var .pytest_cache

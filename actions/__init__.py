@@ -1,0 +1,1 @@
+"""Rasa custom actions: thin glue from the tracker to the `bot` package."""

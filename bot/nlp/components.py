@@ -1,0 +1,246 @@
+"""The custom spaCy component of the clinical pipeline: medspaCy ConText with our rules.
+
+medspaCy's own factory reads its rules from a JSON path given in the config and
+cannot save rules added later, so a saved pipeline would lose them. This
+component runs medspaCy's ConText rules and modifiers, keeps the rule specs as
+plain data and writes them next to the model (to_disk / from_disk), so
+``spacy.load`` rebuilds the same component in a fresh process. Importing this
+module (``import bot.nlp`` does) registers the factory; spaCy cannot find it
+otherwise.
+"""
+# (no "from __future__ import annotations": spaCy validates the factory signature at runtime)
+
+from bisect import bisect_left, bisect_right
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Tuple
+
+import srsly
+from medspacy.common.medspacy_matcher import MedspacyMatcher
+from medspacy.context import DEFAULT_ATTRIBUTES, ConText, ConTextGraph, ConTextModifier, ConTextRule
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import ensure_path
+
+from bot.nlp import terms
+
+FACTORY = "clinic_context"
+RULES_FILE = "rules.json"
+_FIXED_SCOPE = ("TERMINATE", "PSEUDO")  # directions whose scope limit_scope never changes
+# Ends every scope where a clause_opener follows a mention (see __call__).
+_CLAUSE_BREAK = ConTextRule("clause break", "TERMINATE", direction="TERMINATE")
+
+
+def to_rule(spec: Dict[str, Any]) -> ConTextRule:
+    """A ConTextRule from one spec of terms.context_rule_specs()."""
+    return ConTextRule(
+        literal=spec["literal"],
+        category=spec["category"],
+        pattern=spec.get("pattern"),
+        direction=spec["direction"],
+        max_scope=spec.get("max_scope"),
+        allowed_types=set(spec["allowed_types"]) if spec.get("allowed_types") else None,
+        terminated_by=set(spec["terminated_by"]) if spec.get("terminated_by") else None,
+    )
+
+
+def _sentence_bounds(doc: Doc) -> List[Tuple[int, int]]:
+    """(start, end) of each token's sentence, in one pass: Token.sent walks the doc."""
+    bounds: List[Tuple[int, int]] = []
+    for sent in doc.sents:
+        bounds.extend([(sent.start, sent.end)] * (sent.end - sent.start))
+    return bounds
+
+
+def _scope(rule: ConTextRule, start: int, end: int, sentence: Tuple[int, int]) -> Tuple[int, int]:
+    """A cue's scope as ConTextModifier computes it: its sentence in its direction,
+    cut to max_scope tokens."""
+    sent_start, sent_end = sentence
+    reach = rule.max_scope or len(range(sent_start, sent_end))
+    if rule.direction == "FORWARD":
+        return end, min(sent_end, end + reach)
+    if rule.direction == "BACKWARD":
+        return max(sent_start, start - reach), start
+    return max(sent_start, start - reach), min(sent_end, end + reach)
+
+
+def _overlaps(a: Tuple[int, int], b: Tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
+    """ConTextModifier.limit_scope with a correct overlap test: a cue's scope ends
+    at a terminating cue, at a cue of a category listed in terminated_by, or at
+    another cue of its own category."""
+    if modifier.direction in _FIXED_SCOPE or not _overlaps(modifier.scope_span, other.scope_span):
+        return
+    if other.direction != "TERMINATE" and other.category not in modifier.rule.terminated_by:
+        if other.category != modifier.category:
+            return
+        if (modifier.allowed_types, modifier.excluded_types) != (other.allowed_types, other.excluded_types):
+            return  # same category for other targets: no limit (as in medspaCy)
+    start, end = modifier.modifier_span
+    other_start, other_end = other.modifier_span
+    # medspaCy keeps the scope in these two attributes; it has no setter for them.
+    if modifier.direction in ("FORWARD", "BIDIRECTIONAL") and other_start > start:
+        modifier._scope_end = min(modifier._scope_end, other_start)
+    if modifier.direction in ("BACKWARD", "BIDIRECTIONAL") and other_end < end:
+        modifier._scope_start = max(modifier._scope_start, other_end)
+
+
+def _modifies(modifier: ConTextModifier, target: Span) -> bool:
+    """ConTextModifier.modifies with a correct overlap test."""
+    span = (target.start, target.end)
+    if modifier.direction in _FIXED_SCOPE or _overlaps(modifier.modifier_span, span):
+        return False
+    return modifier.allows(target.label_.upper()) and _overlaps(modifier.scope_span, span)
+
+
+class ClinicContext:
+    """Drops IGNORE look-alikes from doc.ents, then applies medspaCy ConText to the
+    clinical ones.
+
+    Targets are the entities with target_labels, so that values (DURATION,
+    SEVERITY) neither get context flags nor swallow cue words: a cue that overlaps
+    a target is dropped, and "5 years ago" must stay a cue in "I had cancer 5
+    years ago".
+
+    Matching, rules and scopes are medspaCy's (MedspacyMatcher, ConTextRule,
+    ConTextModifier); the pairing of cues with cues and targets is done here, for
+    two reasons. medspaCy's ConText compares every cue with every cue and every
+    target, which is quadratic and took seconds on a 5,000-character message of
+    repeated "no"; every cue that modifies has a max_scope (checked by
+    terms.context_rule_specs), so only cues and targets that close can interact
+    and the pairing is windowed. And medspaCy 1.3.1's overlap test misses a span
+    lying inside another, so "and I" did not end the scope of "my dad" in "my dad
+    had back cancer and I have no numbness": _overlaps below is the usual test.
+    """
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        target_labels: Iterable[str],
+        drop_labels: Iterable[str],
+        span_group: str,
+        clause_openers: Iterable[str] = (),
+    ):
+        self.name = name
+        self.clause_openers = frozenset(clause_openers)
+        self.nlp = nlp
+        self.target_labels = frozenset(target_labels)
+        self.drop_labels = frozenset(drop_labels)
+        self.span_group = span_group
+        self.rule_specs: List[Dict[str, Any]] = []
+        self._widest = 0  # the longest max_scope of any rule
+        # "no history of" beats "history of": overlapping cues keep the longest.
+        self._matcher = MedspacyMatcher(nlp, name=name, phrase_matcher_attr="LOWER", prune=True)
+        ConText.register_default_attributes()
+        ConText.register_graph_attributes()
+
+    def add_rules(self, specs: Iterable[Dict[str, Any]]) -> None:
+        specs = list(specs)
+        self._matcher.add([to_rule(spec) for spec in specs])
+        self.rule_specs.extend(specs)
+        self._widest = max((spec.get("max_scope") or 0 for spec in self.rule_specs), default=0)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.drop_labels:
+            doc.ents = [ent for ent in doc.ents if ent.label_ not in self.drop_labels]
+        targets = [ent for ent in doc.ents if ent.label_ in self.target_labels]
+        doc.spans[self.span_group] = targets
+        modifiers = self._modifiers(doc, targets)
+        # Cues and targets further apart than this cannot interact.
+        window = self._widest + max((end - start for start, end in (m.modifier_span for m in modifiers)), default=0)
+        self._limit_scopes(modifiers, window)
+        edges = self._edges(targets, modifiers, window)
+        for target, modifier in edges:
+            target._.modifiers += (modifier,)
+            for attr, value in DEFAULT_ATTRIBUTES.get(modifier.category, {}).items():
+                setattr(target._, attr, value)
+        doc._.context_graph = ConTextGraph(targets=targets, modifiers=modifiers, edges=edges)
+        return doc
+
+    def _modifiers(self, doc: Doc, targets: List[Span]) -> List[ConTextModifier]:
+        """Cues in the doc, minus those inside a target (the "n't" of "can't pee"),
+        plus the clause breaks."""
+        in_target = {i for span in targets for i in range(span.start, span.end)}
+        bounds = _sentence_bounds(doc)
+        cues = []
+        for match_id, start, end in self._matcher(doc):
+            if not any(i in in_target for i in range(start, end)):
+                cues.append((self._matcher.rule_map[self.nlp.vocab.strings[match_id]], start, end))
+        # A TERMINATE cue where a clause opener follows a mention: "no fever | my leg
+        # is numb". Token patterns cannot look behind, so this is done here.
+        cues += [
+            (_CLAUSE_BREAK, span.end, span.end + 1)
+            for span in targets
+            if span.end < len(doc) and span.end not in in_target and doc[span.end].lower_ in self.clause_openers
+        ]
+        modifiers = [
+            ConTextModifier(rule, start, end, doc, *_scope(rule, start, end, bounds[start]))
+            for rule, start, end in cues
+        ]
+        return sorted(modifiers, key=lambda m: m.modifier_span)
+
+    @staticmethod
+    def _limit_scopes(modifiers: List[ConTextModifier], window: int) -> None:
+        """ConTextGraph.update_scopes, for pairs near enough to matter. TERMINATE and
+        PSEUDO cues never have their own scope limited, so they are only the
+        "other" side of a pair."""
+        limitable = [m.direction not in _FIXED_SCOPE for m in modifiers]
+        for i, first in enumerate(modifiers):
+            for j in range(i + 1, len(modifiers)):
+                second = modifiers[j]
+                if second.modifier_span[0] - first.modifier_span[1] > window:
+                    break
+                if limitable[i]:
+                    _limit_scope(first, second)
+                if limitable[j]:
+                    _limit_scope(second, first)
+
+    @staticmethod
+    def _edges(
+        targets: List[Span], modifiers: List[ConTextModifier], window: int
+    ) -> List[Tuple[Span, ConTextModifier]]:
+        """ConTextGraph.apply_modifiers, looking only at cues near each target."""
+        starts = [m.modifier_span[0] for m in modifiers]
+        for target in targets:
+            low = bisect_left(starts, target.start - window)
+            high = bisect_right(starts, target.end + window)
+            for modifier in modifiers[low:high]:
+                if _modifies(modifier, target):
+                    modifier.modify(target)
+        edges = []
+        for modifier in modifiers:
+            modifier.reduce_targets()
+            edges.extend((target, modifier) for target in modifier._targets)  # no public accessor
+        return edges
+
+    def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / RULES_FILE, self.rule_specs)
+
+    def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> "ClinicContext":
+        self.add_rules(srsly.read_json(ensure_path(path) / RULES_FILE))
+        return self
+
+
+@Language.factory(
+    FACTORY,
+    default_config={
+        "target_labels": list(terms.CONTEXT_TARGET_LABELS),
+        "drop_labels": [terms.IGNORE],
+        "span_group": "clinic_targets",
+        "clause_openers": [],
+    },
+)
+def make_clinic_context(
+    nlp: Language,
+    name: str,
+    target_labels: List[str],
+    drop_labels: List[str],
+    span_group: str,
+    clause_openers: List[str],
+) -> ClinicContext:
+    return ClinicContext(nlp, name, target_labels, drop_labels, span_group, clause_openers)

@@ -1,0 +1,770 @@
+"""extract(): a patient's message in the intake record's vocabulary.
+
+The pipeline (bot.nlp.pipeline) finds the mentions and ConText marks which are
+negated, about family, past or hypothetical. This module decides what they add
+up to: which regions hurt, where the pain goes, which findings are present or
+denied. Regions are tied to symptoms by a short walk over small words
+(data/nlp/grammar.yml), which copes with run-on, unpunctuated messages better
+than a parser trained on edited text would.
+
+Rules for findings: an affirmed mention sets present=True, a negated one
+present=False (True wins when both are said); mentions about family or
+hypothetical ones are left out, and so are past ones unless the finding is
+history by nature (cancer, spine surgery...: data/nlp/findings.yml).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from bot import codes
+from bot.intake import parse
+from bot.intake.record import Finding, PainSite
+from bot.nlp import terms
+from bot.nlp.pipeline import build_pipeline
+from bot.nlp.terms import (
+    CARE, CAUSE, DURATION, EXTENT, FINDING, GAIT, GAIT_OK, ONSET, REGION, SEVERITY, SIDE, SYMPTOM,
+)
+
+# Longer messages are cut: the intake asks one thing at a time, and this bounds the work.
+MAX_CHARS = 20000
+# No word is this long. spaCy's tokenizer is slow on long runs without spaces (5,000
+# emoji took 3 s), so such runs are blanked out, keeping every character offset.
+MAX_WORD_CHARS = 64
+_LONG_RUN = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
+WORDS_MAX = 200  # Finding.words and cause_words
+NEAREST_ANCHOR_TOKENS = 6  # last resort for a region the walks could not tie
+EXTRACTOR = "clinic_nlp"
+
+# Mentions that only say where, when or how much: a sentence with nothing else is
+# an answer to "where does it hurt?".
+_LOCATION_ONLY = frozenset({REGION, SIDE, DURATION, SEVERITY, ONSET, EXTENT})
+BELOW_KNEE_REGIONS = codes.LEG_BELOW_KNEE | codes.FOOT_REGIONS
+ABOVE_KNEE_REGIONS = codes.LEG_ABOVE_KNEE | {"knee"}
+
+
+@dataclass
+class Extraction:
+    pain_sites: List[PainSite] = field(default_factory=list)
+    radiation: Optional[bool] = None
+    radiation_to: List[str] = field(default_factory=list)
+    below_knee: Optional[bool] = None
+    numbness: Optional[bool] = None
+    numbness_sites: List[str] = field(default_factory=list)
+    weakness: Optional[bool] = None
+    weakness_sites: List[str] = field(default_factory=list)
+    gait: List[str] = field(default_factory=list)
+    gait_denied: bool = False
+    severity: Optional[int] = None
+    severity_vague: bool = False
+    onset: Optional[str] = None
+    duration_days: Optional[int] = None
+    cause: Optional[str] = None
+    cause_words: Optional[str] = None
+    prior_care: List[str] = field(default_factory=list)
+    findings: Dict[str, Finding] = field(default_factory=dict)
+    side: Optional[str] = None  # a side said without a region ("the left one")
+    entities: List[Dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+
+# -- mentions ----------------------------------------------------------------------------
+def _flag(span: Span, attr: str) -> bool:
+    # A pipeline saved without ConText has no such extensions.
+    return bool(Span.has_extension(attr) and span._.get(attr))
+
+
+@dataclass(eq=False)
+class Mention:
+    """One entity of the doc, with its ConText flags."""
+
+    span: Span
+    negated: bool
+    family: bool
+    historical: bool
+    hypothetical: bool
+
+    @classmethod
+    def of(cls, span: Span) -> "Mention":
+        return cls(span, *(_flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical")))
+
+    @property
+    def label(self) -> str:
+        return self.span.label_
+
+    @property
+    def key(self) -> str:
+        return self.span.ent_id_ or self.span.text.lower()
+
+    @property
+    def start(self) -> int:
+        return self.span.start
+
+    @property
+    def end(self) -> int:
+        return self.span.end
+
+    @property
+    def about_patient(self) -> bool:
+        return not (self.family or self.hypothetical)
+
+    @property
+    def current(self) -> bool:
+        """Affirmed, about the patient, now."""
+        return self.about_patient and not (self.negated or self.historical)
+
+
+@dataclass
+class Site:
+    """A region tied to a symptom kind: role "site" (it is felt there), "path"
+    (the pain travels there) or "origin" (the pain travels from there)."""
+
+    region: Mention
+    kind: str
+    role: str = "site"
+
+
+class _Message:
+    """The doc with its mentions indexed by token, and the side of each region."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.mentions = [Mention.of(ent) for ent in doc.ents if ent.label_ != terms.IGNORE]
+        self.owner: Dict[int, Mention] = {i: m for m in self.mentions for i in range(m.start, m.end)}
+        self.regions = [m for m in self.mentions if m.label == REGION]
+        self.sides: Dict[int, Optional[str]] = {}
+        self.used_sides: Set[int] = set()
+        self.letter_sides: List[Tuple[int, str]] = []  # (token index, side) for "L foot"
+        # Sentences by token, computed once: Span.sent walks the doc on every call.
+        self.text = doc.text
+        self.sentences = [doc[s.start:s.end] for s in doc.sents]
+        self.sent_index = [0] * len(doc)
+        for number, sent in enumerate(self.sentences):
+            self.sent_index[sent.start:sent.end] = [number] * len(sent)
+        self.by_sentence: Dict[int, List[Mention]] = {}
+        for mention in self.mentions:
+            self.by_sentence.setdefault(self.sent_index[mention.start], []).append(mention)
+        self.anchors_by_sentence = {
+            number: [m for m in mentions if anchor_kind(m)] for number, mentions in self.by_sentence.items()
+        }
+        self.location_only = {
+            number: all(m.label in _LOCATION_ONLY for m in mentions) for number, mentions in self.by_sentence.items()
+        }
+        _resolve_sides(self)
+
+    def of(self, *labels: str) -> List[Mention]:
+        return [m for m in self.mentions if m.label in labels]
+
+    def side(self, region: Mention) -> Optional[str]:
+        if isinstance(region, _ImpliedRegion):
+            # "sprained my right ankle": the side sits inside the phrase that implies the region
+            return _side_inside(region)
+        return self.sides.get(id(region))
+
+    def sentence(self, mention: Mention) -> Span:
+        return self.sentences[self.sent_index[mention.start]]
+
+    def words(self, mention: Mention) -> str:
+        return words_for(mention.span, self.sentence(mention), self.text)
+
+    def same_sentence(self, mention: Mention) -> List[Mention]:
+        return self.by_sentence.get(self.sent_index[mention.start], [])
+
+
+def anchor_kind(mention: Mention) -> Optional[str]:
+    """The symptom kind a mention stands for, if any ("getting weaker" is weakness)."""
+    if mention.label == SYMPTOM:
+        return mention.key
+    if mention.label == FINDING:
+        return terms.finding_specs()[mention.key]["implies"].get("symptom")
+    return None
+
+
+# -- sides ---------------------------------------------------------------------------------
+def _resolve_sides(msg: _Message) -> None:
+    """Side of each region: a side word in it, just before it, just after it, shared
+    with the region it is listed with, "both" for plurals, midline for the spine."""
+    for region in msg.regions:
+        msg.sides[id(region)] = _side_inside(region) or _side_before(msg, region)
+    for region in msg.regions:
+        if msg.sides[id(region)] is None:
+            msg.sides[id(region)] = _side_after(msg, region)
+    for index, region in enumerate(msg.regions):
+        if msg.sides[id(region)] is None:
+            msg.sides[id(region)] = _side_default(msg, region, msg.regions[:index])
+
+
+def _side_inside(region: Mention) -> Optional[str]:
+    words = terms.side_words()
+    found = {words[t.lower_] for t in region.span if t.lower_ in words and len(t.lower_) > 2}
+    return _combine_sides(found)
+
+
+def _side_before(msg: _Message, region: Mention) -> Optional[str]:
+    reach = terms.grammar()["side_before"]
+    letters = terms.load("sides")["side_letters"]
+    before = region.start - 1
+    if before >= 0 and before not in msg.owner and msg.doc[before].lower_ in letters:
+        msg.letter_sides.append((before, letters[msg.doc[before].lower_]))
+        return letters[msg.doc[before].lower_]
+    for i in range(before, max(region.start - reach - 1, -1), -1):
+        mention = msg.owner.get(i)
+        if mention is not None and mention.label == REGION:
+            return None
+        if mention is not None and mention.label == SIDE and not mention.negated:
+            msg.used_sides.add(id(mention))
+            return mention.key
+    return None
+
+
+def _side_after(msg: _Message, region: Mention) -> Optional[str]:
+    reach = terms.grammar()["side_after"]
+    for i in range(region.end, min(region.end + reach, len(msg.doc))):
+        mention = msg.owner.get(i)
+        if mention is not None and mention.label == REGION:
+            return None
+        if mention is not None and mention.label == SIDE and not mention.negated:
+            if id(mention) in msg.used_sides:
+                return None
+            msg.used_sides.add(id(mention))
+            return mention.key
+    return None
+
+
+def _side_default(msg: _Message, region: Mention, earlier: List[Mention]) -> Optional[str]:
+    if region.key in codes.BACK_REGIONS:
+        return "midline"
+    if region.span.text.lower() in terms.plural_means_both() or region.span[-1].lower_ in terms.plural_means_both():
+        return "both"
+    if region.key not in codes.SIDED_REGIONS or not earlier:
+        return None
+    # "my left leg and foot": a region listed right after a sided one shares its side.
+    previous = earlier[-1]
+    between = msg.doc[previous.end:region.start]
+    skip = terms.grammar()["left_skip"]
+    if len(between) <= 3 and all(t.lower_ in skip for t in between) and previous.key in codes.SIDED_REGIONS:
+        return msg.side(previous)
+    return None
+
+
+def _combine_sides(sides: Iterable[Optional[str]]) -> Optional[str]:
+    found = {s for s in sides if s}
+    if not found:
+        return None
+    if "both" in found or {"left", "right"} <= found:
+        return "both"
+    if len(found) == 1:
+        return found.pop()
+    return next(s for s in ("left", "right", "midline") if s in found)
+
+
+# -- tying regions to symptoms ------------------------------------------------------------
+@dataclass
+class _Walk:
+    anchor: Optional[Mention]
+    chain: List[Mention]
+    distance: int = 0  # tokens between the region and what the walk reached
+    path: bool = False  # ended at "from" after regions joined by "to": a radiation path
+
+
+def _walk(msg: _Message, region: Mention, step: int) -> Optional[_Walk]:
+    """From a region leftwards (step -1) or rightwards (+1) to the symptom it goes with.
+
+    A list joiner ("and", ",") is crossed only on the way to another region
+    ("my back and my leg hurt"), never straight to a symptom: in "tingling in my
+    foot and pain in my back" the foot is not in pain.
+    """
+    grammar = terms.grammar()
+    skip = grammar["left_skip"] if step < 0 else grammar["right_skip"]
+    sent = msg.sentence(region)
+    i = region.start - 1 if step < 0 else region.end
+    chain: List[Mention] = []
+    joined_by_path = listing = path = False
+    steps = distance = 0
+    while sent.start <= i < sent.end and steps <= grammar["max_walk"]:
+        mention = msg.owner.get(i)
+        if mention is not None:
+            if mention.label not in (REGION, SIDE):
+                if anchor_kind(mention) and not listing:
+                    return _Walk(mention, chain, distance)
+                return None
+            if mention.label == REGION:
+                chain.append(mention)
+                path, joined_by_path, listing = path or joined_by_path, False, False
+            steps, distance = steps + 1, distance + len(mention.span)
+            i = mention.start - 1 if step < 0 else mention.end
+            continue
+        word = msg.doc[i].lower_
+        if step < 0 and path and word in grammar["path_start"]:
+            return _Walk(None, chain, distance, path=True)
+        if word not in skip:
+            return None
+        joined_by_path = joined_by_path or (step < 0 and word in grammar["path_joiners"])
+        listing = listing or word in grammar["list_joiners"]
+        i, steps, distance = i + step, steps + 1, distance + 1
+    return None
+
+
+def _listed_with(msg: _Message, anchor: Mention, step: int) -> List[Mention]:
+    """The anchor and the symptoms listed with it: "pain and numbness in my foot"."""
+    joiners = terms.grammar()["list_joiners"]
+    found = [anchor]
+    sent = msg.sentence(anchor)
+    i = anchor.start - 1 if step < 0 else anchor.end
+    while sent.start <= i < sent.end:
+        mention = msg.owner.get(i)
+        if mention is not None and anchor_kind(mention):
+            found.append(mention)
+            i = mention.start - 1 if step < 0 else mention.end
+        elif mention is None and msg.doc[i].lower_ in joiners:
+            i += step
+        else:
+            break
+    return found
+
+
+def _nearest_anchor(msg: _Message, region: Mention) -> Optional[Mention]:
+    candidates = [
+        m for m in msg.anchors_by_sentence.get(msg.sent_index[region.start], [])
+        if min(abs(m.start - region.end), abs(region.start - m.end)) <= NEAREST_ANCHOR_TOKENS
+    ]
+    return min(candidates, key=lambda m: min(abs(m.start - region.end), abs(region.start - m.end)), default=None)
+
+
+def _is_bare(msg: _Message, region: Mention) -> bool:
+    """A region in a sentence of nothing but places and times answers "where does
+    it hurt?" ("it's more the outside of my foot"); next to a finding or a
+    treatment ("an ulcer on my big toe", "surgery at L4-L5") it does not."""
+    return msg.location_only.get(msg.sent_index[region.start], True)
+
+
+def _closest_walk(msg: _Message, region: Mention) -> Optional[Tuple[_Walk, int]]:
+    """The left or right walk that reaches a symptom sooner (left on a tie), or,
+    failing both, the nearest symptom in the sentence."""
+    walks = [(w, step) for w, step in ((_walk(msg, region, -1), -1), (_walk(msg, region, +1), +1)) if w]
+    if walks:
+        return min(walks, key=lambda item: item[0].distance)
+    anchor = _nearest_anchor(msg, region)
+    if anchor is None:
+        return None
+    return _Walk(anchor, []), (-1 if anchor.start < region.start else +1)
+
+
+def _sites_for(msg: _Message, region: Mention) -> List[Site]:
+    found = _closest_walk(msg, region)
+    if found is None:
+        return [Site(region, "bare")] if _is_bare(msg, region) else []
+    walk, step = found
+    if walk.path:
+        origin, path = walk.chain[-1], [region] + walk.chain[:-1]
+        return [Site(r, "radiation", "path") for r in path] + [Site(origin, "radiation", "origin")]
+    sites = []
+    for anchor in _listed_with(msg, walk.anchor, step):
+        if not anchor.current:
+            continue
+        kind = anchor_kind(anchor)
+        role = ("path" if step < 0 else "origin") if kind == "radiation" else "site"
+        sites.append(Site(region, kind, role))
+    return sites
+
+
+def _implies(mention: Mention) -> Dict[str, str]:
+    """What a finding or gait mention says besides itself (data: "implies")."""
+    if mention.label == FINDING:
+        return terms.finding_specs()[mention.key]["implies"]
+    if mention.label == GAIT:
+        return terms.gait_implies().get(mention.key) or {}
+    return {}
+
+
+def _implied_sites(msg: _Message) -> List[Site]:
+    """Regions a finding or gait names without a REGION entity ("rolled my ankle", foot drop)."""
+    sites = []
+    for mention in msg.of(FINDING, GAIT):
+        implies = _implies(mention)
+        if mention.current and implies.get("region"):
+            sites.append(Site(_ImpliedRegion(mention, implies["region"]), implies.get("symptom", "pain")))
+    return sites
+
+
+class _ImpliedRegion(Mention):
+    """A region stood for by another mention; its key is the implied region code."""
+
+    def __init__(self, mention: Mention, region: str):
+        super().__init__(mention.span, False, False, False, False)
+        self._region = region
+
+    @property
+    def key(self) -> str:
+        return self._region
+
+
+def _all_sites(msg: _Message) -> List[Site]:
+    sites: List[Site] = []
+    for region in msg.regions:
+        if region.current:
+            sites += [s for s in _sites_for(msg, region) if s.region.current]
+    return sites + _implied_sites(msg)
+
+
+# -- symptoms -----------------------------------------------------------------------------------
+def _symptom_states(msg: _Message) -> Dict[str, Optional[bool]]:
+    """kind -> True (said), False (denied) or None; affirmed beats denied."""
+    states: Dict[str, Optional[bool]] = {}
+    for mention in msg.mentions:
+        kind = anchor_kind(mention) or _gait_symptom(mention)
+        if not kind or not mention.about_patient or mention.historical:
+            continue
+        states[kind] = True if not mention.negated else (states.get(kind) or False)
+    return states
+
+
+def _gait_symptom(mention: Mention) -> Optional[str]:
+    return _implies(mention).get("symptom") if mention.label == GAIT else None
+
+
+def _regions(sites: Iterable[Site], kinds: Iterable[str], roles: Iterable[str] = ("site",)) -> List[str]:
+    kinds, roles = set(kinds), set(roles)
+    out: List[str] = []
+    for site in sites:
+        if site.kind in kinds and site.role in roles and site.region.key not in out:
+            out.append(site.region.key)
+    return out
+
+
+def _pain_sites(msg: _Message, sites: List[Site]) -> List[PainSite]:
+    sides: Dict[str, List[Optional[str]]] = {}
+    for site in sites:
+        felt = site.kind in ("pain", "local", "bare") and site.role == "site"
+        if felt or (site.kind == "radiation" and site.role == "origin"):
+            sides.setdefault(site.region.key, []).append(_site_side(msg, site))
+    return [PainSite(region=region, side=_combine_sides(found)) for region, found in sides.items()]
+
+
+def _site_side(msg: _Message, site: Site) -> Optional[str]:
+    side = msg.side(site.region)
+    if side is None and site.region.key in codes.BACK_REGIONS:
+        return "midline"
+    return side
+
+
+def _radiation_to(sites: List[Site]) -> List[str]:
+    out: List[str] = []
+    for site in sites:
+        if site.kind != "radiation" or site.region.key in out:
+            continue
+        if site.role == "path" or (site.role == "origin" and site.region.key not in codes.BACK_REGIONS):
+            out.append(site.region.key)
+    return out
+
+
+def _radiation(states: Dict[str, Optional[bool]], radiation_to: List[str]) -> Optional[bool]:
+    if states.get("radiation") or radiation_to:
+        return True
+    if states.get("radiation") is False or states.get("local") or states.get("no_radiation"):
+        return False
+    return None
+
+
+def _below_knee(msg: _Message, radiation: Optional[bool], radiation_to: List[str]) -> Optional[bool]:
+    extents = [m for m in msg.of(EXTENT) if m.about_patient and not m.historical]
+    if any(set(radiation_to) & BELOW_KNEE_REGIONS) or any(m.key == "below_knee" and not m.negated for m in extents):
+        return True
+    if radiation is False or any(
+        (m.key == "below_knee" and m.negated) or (m.key == "above_knee" and not m.negated) for m in extents
+    ):
+        return False
+    if radiation_to and set(radiation_to) <= ABOVE_KNEE_REGIONS:
+        return False
+    return None
+
+
+# -- findings ------------------------------------------------------------------------------------
+def words_for(span: Span, sent: Optional[Span] = None, doc_text: Optional[str] = None) -> str:
+    """The patient's phrase for a mention: its sentence, or a window of it, <= 200 chars.
+
+    sent and doc_text can be passed in when known: computing them walks the doc.
+    """
+    sent = sent if sent is not None else span.sent
+    doc_text = doc_text if doc_text is not None else span.doc.text
+    text = doc_text[sent.start_char:sent.end_char].strip()
+    if len(text) <= WORDS_MAX:
+        return text
+    start = max(sent.start_char, span.start_char - WORDS_MAX // 3)
+    end = min(sent.end_char, start + WORDS_MAX)
+    while start > sent.start_char and not doc_text[start - 1].isspace() and start < span.start_char:
+        start += 1  # do not cut a word at the front
+    window = doc_text[start:end]
+    if end < sent.end_char and " " in window:
+        window = window[: window.rfind(" ")]
+    return window.strip()[:WORDS_MAX]
+
+
+def _region_group_named(msg: _Message, mention: Mention, group: str) -> bool:
+    """A region of the group in the finding's sentence, or, when that sentence names
+    no region ("It's swollen."), anywhere in the message."""
+    regions = terms.finding_rules()["region_groups"][group]
+    in_sentence = [r for r in msg.same_sentence(mention) if r.label == REGION]
+    pool = in_sentence or msg.regions
+    return any(r.key in regions and not r.negated for r in pool)
+
+
+def _finding_names(msg: _Message, mention: Mention) -> List[str]:
+    """The finding names a FINDING mention counts for, after the context rules."""
+    rules = terms.finding_rules()
+    spec = terms.finding_specs()[mention.key]
+    if mention.family:
+        return []
+    if spec["needs_region"] and not _region_group_named(msg, mention, spec["needs_region"]):
+        return []
+    names = spec["findings"]
+    if mention.hypothetical:
+        names = [n for n in names if n in rules["keep_hypothetical"]]
+    if mention.historical:
+        names = [n for n in names if n in rules["history_by_nature"]]
+    return names
+
+
+def _set_finding(findings: Dict[str, Finding], name: str, present: bool, words: str) -> None:
+    known = findings.get(name)
+    if known is None or (present and not known.present):
+        findings[name] = Finding(present=present, words=words)
+
+
+def _findings(msg: _Message, sites: List[Site]) -> Dict[str, Finding]:
+    findings: Dict[str, Finding] = {}
+    for mention in msg.of(FINDING):
+        for name in _finding_names(msg, mention):
+            _set_finding(findings, name, not mention.negated, msg.words(mention))
+    for rule in terms.finding_rules()["derived"]:
+        for site in sites:
+            if _derived_match(msg, site, rule):
+                _set_finding(findings, rule["finding"], True, msg.words(site.region))
+    return findings
+
+
+def _derived_match(msg: _Message, site: Site, rule: Dict[str, Any]) -> bool:
+    if site.kind not in rule["symptoms"] or site.region.key not in rule["regions"]:
+        return False
+    return "side" not in rule or msg.side(site.region) == rule["side"]
+
+
+# -- walking, course, cause, care --------------------------------------------------------------
+def _gait(msg: _Message) -> Tuple[List[str], bool]:
+    gait: List[str] = []
+    denied = False
+    for mention in msg.of(GAIT, GAIT_OK, FINDING):
+        if mention.label == FINDING:
+            implied = _implies(mention).get("gait")
+            if implied and mention.current and implied not in gait:
+                gait.append(implied)
+        elif mention.label == GAIT and mention.current and mention.key not in gait:
+            gait.append(mention.key)
+        elif mention.about_patient and not mention.historical:
+            # a denied gait change, or "walking is fine"
+            denied = denied or mention.label == GAIT_OK or mention.negated
+    return gait, denied and not gait
+
+
+def _followed_by_unit(msg: _Message, mention: Mention) -> Optional[str]:
+    """"is 2 days": a score-looking number that is a duration; its full text."""
+    if mention.end < len(msg.doc) and msg.doc[mention.end].lower_ in terms.word_lists()["units"]:
+        return f"{mention.span.text} {msg.doc[mention.end].text}"
+    return None
+
+
+def _distance(a: Mention, b: Mention) -> int:
+    return max(a.start - b.end, b.start - a.end, 0)
+
+
+def _about_complaint(msg: _Message, mention: Mention) -> bool:
+    """A duration dates what it is said next to. It dates the complaint unless
+    the nearest mention is a finding or a treatment that is not how it started:
+    "breast cancer 5 years ago", "a microdiscectomy in 2018", "PT for 6 weeks";
+    "fell off a ladder 3 weeks ago" does date it (the fall implies a cause)."""
+    near = [m for m in msg.same_sentence(mention) if m.label in (SYMPTOM, GAIT, REGION, FINDING, CARE)]
+    if not near:
+        return True
+    closest = min(near, key=lambda m: _distance(m, mention))
+    if closest.label == CARE:
+        return False
+    return closest.label != FINDING or bool(_implies(closest).get("cause"))
+
+
+def _duration(msg: _Message, today: Optional[date]) -> Optional[int]:
+    for mention in msg.of(DURATION, SEVERITY):
+        text = mention.span.text if mention.label == DURATION else _followed_by_unit(msg, mention)
+        if text and _about_complaint(msg, mention):
+            days = parse.parse_duration_days(text, today)
+            if days is not None:
+                return days
+    return None
+
+
+def _severity(msg: _Message) -> Optional[int]:
+    scores = [
+        parse.parse_severity(m.span.text)
+        for m in msg.of(SEVERITY)
+        if _followed_by_unit(msg, m) is None and m.about_patient
+    ]
+    scores = [s for s in scores if s is not None]
+    return max(scores) if scores else None
+
+
+def _severity_vague(msg: _Message) -> bool:
+    """"really bad", "terrible", said about the pain: in a sentence with a symptom
+    or a region, or in a message that is nothing else ("it's mild")."""
+    if not msg.mentions:
+        return parse.mentions_vague_severity(msg.text)
+    painful = {msg.sent_index[m.start] for m in msg.mentions if m.label in (SYMPTOM, REGION)}
+    return any(parse.mentions_vague_severity(msg.sentences[number].text) for number in painful)
+
+
+def _onset(msg: _Message) -> Optional[str]:
+    for mention in msg.of(ONSET):
+        if mention.about_patient and not mention.historical:
+            if mention.negated:
+                return "gradual" if mention.key == "sudden" else "sudden"
+            return mention.key
+    return None
+
+
+def _causes(msg: _Message) -> List[Tuple[str, Mention]]:
+    """(cause, mention) for every cause said, from CAUSE phrases and from findings
+    that imply one ("fell off a ladder": injury)."""
+    found: List[Tuple[str, Mention]] = []
+    for mention in msg.of(CAUSE, FINDING):
+        cause = mention.key if mention.label == CAUSE else _implies(mention).get("cause")
+        if cause and mention.current:
+            found.append((cause, mention))
+    return found
+
+
+def _cause(msg: _Message, found: List[Tuple[str, Mention]]) -> Tuple[Optional[str], Optional[str]]:
+    """The most specific cause said (data: cause_priority), with its sentence."""
+    if not found:
+        return None, None
+    priority = terms.cause_rules()["priority"]
+    cause, mention = min(found, key=lambda item: priority.index(item[0]))
+    return cause, msg.words(mention)
+
+
+def _cause_findings(msg: _Message, found: List[Tuple[str, Mention]], findings: Dict[str, Finding]) -> None:
+    """Findings that follow from causes said together (sport + injury: sports injury)."""
+    said = {cause for cause, _ in found}
+    for rule in terms.cause_rules()["findings"]:
+        if set(rule["causes"]) <= said:
+            mention = next(m for c, m in found if c == rule["causes"][0])
+            _set_finding(findings, rule["finding"], True, msg.words(mention))
+
+
+def _prior_care(msg: _Message) -> List[str]:
+    care: List[str] = []
+    for mention in msg.of(CARE, FINDING):
+        if not mention.about_patient or mention.negated:
+            continue  # tried before is still tried: past care counts
+        item = mention.key if mention.label == CARE else _implies(mention).get("care")
+        if item and item not in care:
+            care.append(item)
+    return care
+
+
+def _unattached_side(msg: _Message) -> Optional[str]:
+    free = [m.key for m in msg.of(SIDE) if id(m) not in msg.used_sides and m.about_patient and not m.negated]
+    return _combine_sides(free)
+
+
+# -- entities for Rasa -------------------------------------------------------------------------------
+def _entity_values(msg: _Message, mention: Mention, today: Optional[date]) -> List[Tuple[str, Any]]:
+    """(entity name, value) pairs for one mention; a finding phrase may stand for several."""
+    if mention.label == FINDING:
+        return [("finding", name) for name in terms.finding_specs()[mention.key]["findings"]]
+    if mention.label == DURATION:
+        return [("duration", parse.parse_duration_days(mention.span.text, today))]
+    if mention.label == SEVERITY:
+        as_duration = _followed_by_unit(msg, mention)
+        if as_duration:
+            return [("duration", parse.parse_duration_days(as_duration, today))]
+        return [("severity", parse.parse_severity(mention.span.text))]
+    return [(mention.label.lower(), mention.key)]
+
+
+def _entity(name: str, value: Any, start: int, end: int, text: str, mention: Optional[Mention]) -> Dict[str, Any]:
+    return {
+        "entity": name,
+        "value": value,
+        "start": start,
+        "end": end,
+        "text": text,
+        "negated": bool(mention and mention.negated),
+        "family": bool(mention and mention.family),
+        "historical": bool(mention and mention.historical),
+        "hypothetical": bool(mention and mention.hypothetical),
+        "extractor": EXTRACTOR,
+    }
+
+
+def _entities(msg: _Message, today: Optional[date]) -> List[Dict[str, Any]]:
+    out = []
+    for mention in msg.mentions:
+        span = mention.span
+        for name, value in _entity_values(msg, mention, today):
+            out.append(_entity(name, value, span.start_char, span.end_char, span.text, mention))
+    for index, side in msg.letter_sides:
+        token = msg.doc[index]
+        out.append(_entity("side", side, token.idx, token.idx + len(token.text), token.text, None))
+    return sorted(out, key=lambda e: (e["start"], e["end"]))
+
+
+# -- the whole message ---------------------------------------------------------------------------------
+def extract(text: str, today: Optional[date] = None, nlp: Optional[Language] = None) -> Extraction:
+    """What the patient said, as intake-record values. Never raises on odd text;
+    empty, emoji-only or non-text input gives an empty Extraction.
+
+    today: for "since March" (default: today's date). nlp: a pipeline to use
+    instead of the cached one (e.g. one loaded with spacy.load).
+    """
+    if not isinstance(text, str) or not text.strip():
+        return Extraction()
+    text = _LONG_RUN.sub(lambda run: " " * len(run.group()), text[:MAX_CHARS])
+    doc = (nlp or build_pipeline())(text)
+    msg = _Message(doc)
+    sites = _all_sites(msg)
+    states = _symptom_states(msg)
+    radiation_to = _radiation_to(sites)
+    radiation = _radiation(states, radiation_to)
+    gait, gait_denied = _gait(msg)
+    severity = _severity(msg)
+    causes = _causes(msg)
+    cause, cause_words = _cause(msg, causes)
+    findings = _findings(msg, sites)
+    _cause_findings(msg, causes, findings)
+    return Extraction(
+        pain_sites=_pain_sites(msg, sites),
+        radiation=radiation,
+        radiation_to=radiation_to,
+        below_knee=_below_knee(msg, radiation, radiation_to),
+        numbness=states.get("numbness"),
+        numbness_sites=_regions(sites, ["numbness"]),
+        weakness=states.get("weakness"),
+        weakness_sites=_regions(sites, ["weakness"]),
+        gait=gait,
+        gait_denied=gait_denied,
+        severity=severity,
+        severity_vague=severity is None and _severity_vague(msg),
+        onset=_onset(msg),
+        duration_days=_duration(msg, today),
+        cause=cause,
+        cause_words=cause_words,
+        prior_care=_prior_care(msg),
+        findings=findings,
+        side=_unattached_side(msg),
+        entities=_entities(msg, today),
+    )

@@ -1,0 +1,79 @@
+"""Building, caching, saving and loading the clinical spaCy pipeline.
+
+blank English -> sentencizer -> entity_ruler (data/nlp patterns) -> clinic_context
+(medspaCy ConText). No trained model and no download: everything comes from the
+data files, so the pipeline builds offline and the same way everywhere.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Optional, Union
+
+import spacy
+from spacy.language import Language
+from spacy.pipeline.sentencizer import Sentencizer
+
+from bot.nlp import components, terms
+
+PIPELINE_NAME = "clinic_intake_nlp"
+PIPELINE_VERSION = "1.0.0"
+
+_lock = threading.Lock()
+_pipeline: Optional[Language] = None
+
+
+def _assemble(include_context: bool = True) -> Language:
+    terms.check_codes()
+    nlp = spacy.blank("en")
+    ends = list(Sentencizer.default_punct_chars) + list(terms.load("grammar")["sentence_ends"])
+    nlp.add_pipe("sentencizer", config={"punct_chars": ends})
+    ruler = nlp.add_pipe(
+        "entity_ruler",
+        config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True, "validate": False},
+    )
+    ruler.add_patterns(terms.ruler_patterns())
+    if include_context:
+        openers = list(terms.load("grammar")["clause_openers"])
+        context = nlp.add_pipe(components.FACTORY, config={"clause_openers": openers})
+        context.add_rules(terms.context_rule_specs())
+    nlp.meta.update(
+        {
+            "name": PIPELINE_NAME,
+            "version": PIPELINE_VERSION,
+            "description": "Rule-based clinical extractor for back and foot pain intake "
+            "(regions, symptoms, gait, red-flag findings, negation and history by medspaCy ConText).",
+            "author": "clinic-intake-bot",
+            "license": "proprietary",
+        }
+    )
+    return nlp
+
+
+def build_pipeline() -> Language:
+    """The clinical pipeline, built once per process (about a second) and shared."""
+    global _pipeline
+    if _pipeline is None:
+        with _lock:
+            if _pipeline is None:
+                _pipeline = _assemble()
+    return _pipeline
+
+
+def save_pipeline(path: Union[str, Path], include_context: bool = True) -> Path:
+    """Write the pipeline as a spaCy package folder (config.cfg, meta.json, components).
+
+    ``spacy.load(path)`` then works offline, e.g. for Rasa's SpacyNLP; the process
+    must have imported ``bot.nlp`` first so that spaCy finds the clinic_context
+    factory. With include_context=False only built-in spaCy components are saved
+    (sentencizer and entity ruler, no negation), loadable with no project code.
+    """
+    path = Path(path)
+    nlp = build_pipeline() if include_context else _assemble(include_context=False)
+    nlp.to_disk(path)
+    return path
+
+
+def load_pipeline(path: Union[str, Path]) -> Language:
+    """spacy.load for a saved pipeline; this module's import registered the factory."""
+    return spacy.load(Path(path))

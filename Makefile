@@ -28,14 +28,14 @@ export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONPATH            := $(CURDIR)
 
-.PHONY: help setup venv deps db model run test test-unit test-conversations validate lint clean lock
+.PHONY: help setup venv deps db nlp-model model run test test-unit test-conversations validate lint clean lock
 
 help:
 	@echo "make run    - set everything up and start the assistant (REST :5005, actions :5055)"
 	@echo "make test   - set everything up and run every test layer"
 	@echo "make setup  - only install and train"
 
-setup: deps db model
+setup: deps db nlp-model model
 
 venv: $(VENV)/.created
 $(VENV)/.created:
@@ -55,13 +55,21 @@ db: deps
 	@mkdir -p var
 	$(PY) -m bot.store upgrade
 
+# The clinical spaCy pipeline (blank English + rules from data/nlp + medspaCy ConText),
+# saved with its meta.json; rebuilt only when its sources change.
+NLP_MODEL := models/clinical_nlp/meta.json
+nlp-model: $(NLP_MODEL)
+$(NLP_MODEL): $(VENV)/.deps $(wildcard data/nlp/*.yml) $(wildcard bot/nlp/*.py)
+	rm -rf models/clinical_nlp
+	$(PY) -m bot.nlp build models/clinical_nlp
+
 # Retrain only when the training data, domain or config changed: the model is named
 # after a hash of its inputs, so an unchanged set finds its model and skips training.
 MODEL_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null | sort)
 MODEL_HASH    = $(shell cat $(MODEL_INPUTS) | sha256sum | cut -c1-16)
 MODEL_FILE    = models/intake-$(MODEL_HASH).tar.gz
 
-model: deps
+model: deps nlp-model
 	@if [ -f "$(MODEL_FILE)" ]; then echo "model is current: $(MODEL_FILE)"; else \
 	  $(RASA) train --quiet --num-threads 2 --domain domain --fixed-model-name intake-$(MODEL_HASH) --out models; fi
 

@@ -9,7 +9,8 @@ Where the record and the contract differ:
   but the schema types both as arrays (never null), so "not asked" goes out as
   ``[]``. The answers list and the summary still show what was asked.
 - ``cause``: the patient's own words when we have them (``cause_words``), else the
-  coded cause (``injury``, ``sport``, ...), else null.
+  coded cause (``injury``, ``sport``, ...), else null; "none" when the patient knows of
+  no cause (their words then only say so: "no accident or fall").
 - Patient words (the complaint, red-flag quotes, the cause, answers, prior care)
   are cut to ``PATIENT_WORDS_LIMIT`` characters so the stored and sent copies stay
   bounded.
@@ -162,7 +163,7 @@ def build_payload(
             "severity": _int_or_none(record.severity),
             "onset": record.onset,
             "duration_days": _int_or_none(record.duration_days),
-            "cause": trim_words(record.cause_words or record.cause),
+            "cause": trim_words("none" if record.cause == "none" else (record.cause_words or record.cause)),
             "prior_care": _strings(record.prior_care, trim=True),
         },
         "red_flags": [_red_flag(flag) for flag in triage.get("red_flags") or []],

@@ -186,6 +186,8 @@ def test_earlier_spine_surgery_with_new_symptoms(patient):
 
 def test_bad_input_never_breaks_the_conversation(patient):
     patient.say("hi")
+    patient.say("")
+    assert patient.last == [] or "didn't receive any text" in patient.last_text
     patient.say("😀😀😀")
     assert "words" in patient.last_text
     patient.say("me duele mucho la espalda")

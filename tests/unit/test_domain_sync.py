@@ -60,3 +60,9 @@ def test_every_response_the_dialogue_sends_exists(domain):
 def test_question_texts_are_distinct(domain):
     texts = [domain["responses"][f"utter_ask_{q.id}"][0]["text"] for q in QUESTIONS if q.id != "q_confirm"]
     assert len(texts) == len(set(texts))
+
+
+def test_a_returning_patient_gets_a_clean_session_after_a_day():
+    core = yaml.safe_load((ROOT / "domain" / "core.yml").read_text())
+    assert core["session_config"] == {"session_expiration_time": 1440,
+                                      "carry_over_slots_to_new_session": False}

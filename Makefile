@@ -28,7 +28,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONPATH            := $(CURDIR)
 
-.PHONY: help setup venv deps db nlp-model model run test test-unit test-conversations validate lint clean lock
+.PHONY: help setup venv deps db nlp-model model run bench test test-unit test-conversations validate lint clean lock
 
 help:
 	@echo "make run    - set everything up and start the assistant (REST :5005, actions :5055)"
@@ -87,6 +87,10 @@ test: setup
 
 test-unit: deps
 	$(PY) -m pytest -q tests/unit tests/actions
+
+# Speed and memory, written to docs/benchmarks.md (not a test: numbers, not pass/fail).
+bench: setup
+	MODEL_FILE=$(MODEL_FILE) $(PY) scripts/bench.py
 
 lock:
 	$(PIP) freeze --exclude-editable > constraints.txt

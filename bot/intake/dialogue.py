@@ -398,19 +398,29 @@ def _read_weakness(q, record, message, text, ex, chosen, today) -> bool:
     return True
 
 
-def _read_weakness_course(q, record, message, text, ex, chosen, today) -> bool:
+def _first_match(text: str, table) -> Optional[str]:
+    """The choice of the first (pattern, choice) row whose pattern is in the text."""
     lowered = text.lower()
-    choice = chosen[0] if chosen else None
-    if choice is None:
-        # "not getting worse" must win over "worse": a false alarm sends a patient to the ED.
-        if re.search(r"\b(not|isn'?t|no|never) (really )?(getting |any )?(worse|weaker)\b|\b(stable|same|steady)\b", lowered):
-            choice = "new_stable"
-        elif re.search(r"\b(long time|years|months|always|for ages)\b", lowered):
-            choice = "long_standing"
-        elif re.search(r"\b(worse|worsening|getting weaker|spreading)\b", lowered):
-            choice = "worsening"
-        elif re.search(r"\b(new|recent)\b", lowered):
-            choice = "new_stable"
+    return next((choice for pattern, choice in table if re.search(pattern, lowered)), None)
+
+
+# Order matters: "not getting worse" must win over "worse" (a false alarm sends a patient
+# to the emergency department).
+_WEAKNESS_COURSE = (
+    (r"\b(not|isn'?t|no|never) (really )?(getting |any )?(worse|weaker)\b|\b(stable|same|steady)\b", "new_stable"),
+    (r"\b(long time|years|months|always|for ages)\b", "long_standing"),
+    (r"\b(worse|worsening|getting weaker|spreading)\b", "worsening"),
+    (r"\b(new|recent)\b", "new_stable"),
+)
+_VISIT = (
+    (r"\b(tele|video|virtual|online|zoom|remote)", "telehealth"),
+    (r"\b(in person|in-person|office|come in|visit you)", "in_person"),
+    (r"\b(either|no preference|don'?t mind|whatever|any)\b", "no_preference"),
+)
+
+
+def _read_weakness_course(q, record, message, text, ex, chosen, today) -> bool:
+    choice = chosen[0] if chosen else _first_match(text, _WEAKNESS_COURSE)
     if choice is None:
         return False
     record.weakness_new = choice != "long_standing"
@@ -557,15 +567,7 @@ def _read_email(q, record, message, text, ex, chosen, today) -> bool:
 
 
 def _read_visit(q, record, message, text, ex, chosen, today) -> bool:
-    choice = next((c for c in chosen if c in codes.PREFERRED_VISITS), None)
-    lowered = text.lower()
-    if choice is None:
-        if re.search(r"\b(tele|video|virtual|online|zoom|remote)", lowered):
-            choice = "telehealth"
-        elif re.search(r"\b(in person|in-person|office|come in|visit you)", lowered):
-            choice = "in_person"
-        elif re.search(r"\b(either|no preference|don'?t mind|whatever|any)\b", lowered):
-            choice = "no_preference"
+    choice = next((c for c in chosen if c in codes.PREFERRED_VISITS), None) or _first_match(text, _VISIT)
     if choice is None:
         return False
     record.patient.preferred_visit = choice

@@ -28,14 +28,14 @@ export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONPATH            := $(CURDIR)
 
-.PHONY: help setup venv deps db nlp-model model run bench test test-unit test-conversations validate lint clean lock
+.PHONY: help setup venv deps db nlp-model model web-deps browser run bench test test-unit test-conversations validate lint clean lock
 
 help:
-	@echo "make run    - set everything up and start the assistant (REST :5005, actions :5055)"
+	@echo "make run    - set everything up and start: chat page :8080, REST/SMS webhook :5005, actions :5055, staff console :8000, delivery worker"
 	@echo "make test   - set everything up and run every test layer"
 	@echo "make setup  - only install and train"
 
-setup: deps db nlp-model model
+setup: deps db nlp-model model web-deps
 
 venv: $(VENV)/.created
 $(VENV)/.created:
@@ -80,13 +80,23 @@ run: setup
 	@echo "Starting: rasa REST on http://127.0.0.1:5005, actions on :5055. Ctrl-C stops all."
 	MODEL_FILE=$(MODEL_FILE) $(VENV)/bin/honcho start -f Procfile
 
-test: setup
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/actions
-	$(MAKE) --no-print-directory validate
-	MODEL_FILE=$(MODEL_FILE) $(PY) -m pytest -q -p no:cacheprovider tests/conversations
+# Every layer in one pytest run: unit (bot/), actions on the real domain, whole
+# conversations over REST, the held-out NLU evaluation, and end to end (real servers,
+# Debian's headless Chromium, PostgreSQL and Redis on this machine).
+test: setup browser validate
+	MODEL_FILE=$(MODEL_FILE) $(PY) -m pytest -q -p no:cacheprovider --timeout 900 tests
 
 test-unit: deps
 	$(PY) -m pytest -q tests/unit tests/actions
+
+# The web chat widget (rasa-webchat 1.0.1) and axe-core, from the committed lock file.
+web-deps: bot/web/node_modules/.package-lock.json
+bot/web/node_modules/.package-lock.json: bot/web/package.json bot/web/package-lock.json
+	npm ci --prefix bot/web --no-audit --no-fund
+
+# Debian's Chromium for the browser tests (Playwright's own download is not available here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # Speed and memory, written to docs/benchmarks.md (not a test: numbers, not pass/fail).
 bench: setup

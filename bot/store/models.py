@@ -118,6 +118,11 @@ class Handoff(Base):
     notes: Mapped[List["StaffNote"]] = relationship(
         "StaffNote", back_populates="handoff", order_by="StaffNote.id"
     )
+    # Staff changes of the suggested specialist (migration 0002), oldest first. The
+    # payload keeps what the assistant suggested; the newest override is what applies.
+    specialist_overrides: Mapped[List["SpecialistOverride"]] = relationship(
+        "SpecialistOverride", back_populates="handoff", order_by="SpecialistOverride.id"
+    )
 
     @property
     def body(self) -> bytes:
@@ -131,6 +136,17 @@ class Handoff(Base):
     @property
     def is_emergency(self) -> bool:
         return self.urgency in codes.EMERGENCY_URGENCIES
+
+    @property
+    def current_override(self) -> Optional["SpecialistOverride"]:
+        """The newest staff change of the suggested specialist, if any."""
+        return self.specialist_overrides[-1] if self.specialist_overrides else None
+
+    @property
+    def effective_specialist(self) -> Optional[str]:
+        """The specialist that applies now: the newest override, else the suggestion."""
+        override = self.current_override
+        return override.to_specialist if override is not None else self.specialist
 
     def __repr__(self) -> str:
         return f"<Handoff {self.handoff_id} {self.urgency} {self.status}/{self.review_status}>"
@@ -220,6 +236,36 @@ class StaffNote(Base):
     handoff: Mapped[Handoff] = relationship("Handoff", back_populates="notes")
 
 
+class SpecialistOverride(Base):
+    """A clinician changed the suggested specialist of a handoff, with a reason (0002).
+
+    One row per change, never edited: the newest row for a handoff is the specialist
+    that applies now (``Handoff.effective_specialist``); the handoff's payload and
+    ``specialist`` column keep what the assistant suggested.
+    """
+
+    __tablename__ = "specialist_overrides"
+    __table_args__ = (
+        one_of("from_specialist", codes.SPECIALISTS, "from_specialist"),
+        one_of("to_specialist", codes.SPECIALISTS, "to_specialist"),
+    )
+
+    id: Mapped[int] = sa.Column(sa.Integer, primary_key=True)
+    handoff_id: Mapped[str] = sa.Column(
+        sa.String(36), sa.ForeignKey("handoffs.handoff_id"), nullable=False, index=True
+    )
+    from_specialist: Mapped[Optional[str]] = sa.Column(sa.String(32), nullable=True)
+    to_specialist: Mapped[str] = sa.Column(sa.String(32), nullable=False)
+    reason: Mapped[str] = sa.Column(sa.Text, nullable=False)
+    actor: Mapped[str] = sa.Column(sa.String(64), nullable=False)
+    at: Mapped[datetime] = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    handoff: Mapped[Handoff] = relationship("Handoff", back_populates="specialist_overrides")
+
+    def __repr__(self) -> str:
+        return f"<SpecialistOverride {self.id} {self.handoff_id} {self.from_specialist}->{self.to_specialist}>"
+
+
 class SmsConsent(Base):
     """Per phone number: has the patient opted out of text messages (STOP)?"""
 
@@ -235,6 +281,23 @@ class SmsConsent(Base):
     first_contact_at: Mapped[datetime] = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
+class SmsChoices(Base):
+    """Per phone number: the numbered choices last texted (migration 0003).
+
+    The SMS channel (bot/channels/sms.py) turns buttons into "Reply 1 for Yes, 2 for
+    No" and keeps them here, so that a later "1" means what the patient saw, on any
+    rasa server and after a restart. ``choices`` is a list of ``{"title", "payload"}``;
+    ``prompt`` is the question they belong to (re-sent after START). No patient words.
+    """
+
+    __tablename__ = "sms_choices"
+
+    phone: Mapped[str] = sa.Column(sa.String(16), primary_key=True)  # E.164
+    choices: Mapped[List[Dict[str, str]]] = sa.Column(sa.JSON, nullable=False)
+    prompt: Mapped[Optional[str]] = sa.Column(sa.Text, nullable=True)
+    sent_at: Mapped[datetime] = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
 # -- append-only audit log --------------------------------------------------------
 class AppendOnlyError(RuntimeError):
     """Raised on any attempt to change or remove an audit event through the ORM."""
@@ -246,6 +309,15 @@ def _refuse_change(mapper: Any, connection: Any, target: AuditEvent) -> None:
 
 event.listen(AuditEvent, "before_update", _refuse_change)
 event.listen(AuditEvent, "before_delete", _refuse_change)
+
+
+def _refuse_override_change(mapper: Any, connection: Any, target: "SpecialistOverride") -> None:
+    raise AppendOnlyError(
+        "specialist overrides are append-only: make a new one instead of changing one")
+
+
+event.listen(SpecialistOverride, "before_update", _refuse_override_change)
+event.listen(SpecialistOverride, "before_delete", _refuse_override_change)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import STATE_SLOT, latest_message, load_state, send_texts
 from bot.clinic import load_clinic
 from bot.intake import input_checks
-from bot.intake.service import result_messages
+from bot.intake.service import free_text_emergency, result_messages
 
 
 class ActionSessionStart(Action):
@@ -97,8 +97,11 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        problem = input_checks.classify(latest_message(tracker).text)
-        if problem == "other_language":
+        text = latest_message(tracker).text
+        urgency = free_text_emergency(text)
+        if urgency:  # chest pain with breathlessness: not ours, but never "see your doctor"
+            send_texts(dispatcher, result_messages({"urgency": urgency}, load_clinic()))
+        elif input_checks.classify(text) == "other_language":
             dispatcher.utter_message(response="utter_input_other_language")
         else:
             dispatcher.utter_message(response="utter_out_of_scope")

@@ -78,6 +78,8 @@ FINDINGS = (
     # 911 tier
     "fainted", "shock_signs", "feeling_faint", "stroke_signs", "cold_pale_foot",
     "uncontrolled_bleeding", "open_fracture", "dislocation",
+    # not the clinic's field, but an emergency whoever hears it: chest pain with breathlessness
+    "chest_pain", "shortness_of_breath",
     # foot and diabetes
     "diabetes", "foot_wound", "spreading_redness", "foul_discharge", "red_hot_swollen_foot",
     "foot_swelling", "foot_color_change", "new_foot_ulcer",

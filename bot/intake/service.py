@@ -44,6 +44,18 @@ def transcript_url(handoff_id: str) -> Optional[str]:
     return f"{base.rstrip('/')}/handoffs/{handoff_id}" if base else None
 
 
+def free_text_emergency(text: str, today: Optional[date] = None) -> Optional[str]:
+    """The emergency urgency that a message alone calls for, if any ("chest pain and I
+    can't breathe" outside the intake); the intake form runs the same check on its record."""
+    from bot.intake.dialogue import merge_extraction
+    from bot.nlp import extract
+    from bot.triage import emergency_urgency
+
+    record = IntakeRecord()
+    merge_extraction(record, extract(text, today=today))
+    return emergency_urgency(record, today=today)
+
+
 def patient_reasons(reasons: List[str]) -> List[str]:
     return [r for r in reasons if not _STAFF_ONLY.search(r)]
 

@@ -191,3 +191,19 @@ def test_greeting_after_a_finished_intake_says_it_was_sent(domain):
 def test_out_of_scope_in_another_language_gets_the_english_only_answer(domain):
     messages, _ = run_action(ActionOutOfScope(), create_tracker(domain, text="me duele mucho la espalda"), domain)
     assert responses(messages) == ["utter_input_other_language"]
+
+
+def test_chest_pain_with_breathlessness_outside_the_intake_is_a_911_emergency(domain):
+    tracker = create_tracker(domain, intent="out_of_scope", text="I have chest pain and can't breathe")
+    messages, _ = run_action(ActionOutOfScope(), tracker, domain)
+    assert "Call 911" in texts(messages)
+
+
+def test_chest_pain_during_the_intake_stops_it(domain):
+    record = IntakeRecord(patient_words="back", pain_sites=[PainSite("lower_back", "midline")])
+    tracker = create_tracker(domain, intent="out_of_scope", active_form="intake_form",
+                             text="now I have chest pain and I'm short of breath",
+                             slots={"intake_record": record.to_dict(), "requested_slot": "q_severity"})
+    _, events = run_action(ValidateIntakeForm(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["requested_slot"] is None and slots["intake_state"]["emergency"] == "emergency_911"

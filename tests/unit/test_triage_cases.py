@@ -106,6 +106,10 @@ CASES: List[Case] = [
       findings={"open_fracture": True}),
     C("911-dislocation", emergency(E911, "E911-6"), sites=["shoulder"],
       findings={"dislocation": True}),
+    C("911-chest-pain-breathless", emergency(E911, "E911-7"), flags=[], sites=["lower_back"],
+      findings={"chest_pain": True, "shortness_of_breath": True}),
+    C("chest-pain-alone-is-not-911", f"{ROUTINE} staff_review R10 in_person", flags=[],
+      **plain_back(age=40, duration=20, findings={"chest_pain": True, "shortness_of_breath": False})),
     C("911-findings-denied-do-not-fire", f"{ROUTINE} staff_review R10 in_person", flags=[],
       **plain_back(age=70, duration=60, findings={
           "fainted": False, "shock_signs": False, "stroke_signs": False,

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
@@ -74,6 +75,7 @@ class Stack:
         self.credentials = credentials or ROOT / "credentials.yml"
         self.endpoints = endpoints or ROOT / "endpoints.yml"
         self.procs: List[subprocess.Popen] = []
+        self.api_token = uuid.uuid4().hex
 
     @property
     def url(self) -> str:
@@ -91,7 +93,9 @@ class Stack:
                        check=True, capture_output=True)
         actions = self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                           "--port", str(self.action_port)])
+        # The HTTP API (with a token, on loopback) lets tests read the tracker's slots.
         rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(latest_model()),
+                                    "--enable-api", "--auth-token", self.api_token,
                                     "--port", str(self.rasa_port), "--interface", "127.0.0.1",
                                     "--credentials", str(self.credentials),
                                     "--endpoints", str(self.endpoints)])
@@ -108,6 +112,12 @@ class Stack:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+    def slots(self, sender: str) -> Dict[str, object]:
+        resp = requests.get(f"{self.url}/conversations/{sender}/tracker",
+                            params={"token": self.api_token}, timeout=30)
+        resp.raise_for_status()
+        return resp.json()["slots"]
 
     def say(self, sender: str, text: str) -> List[dict]:
         resp = requests.post(self.url + "/webhooks/rest/webhook",

@@ -665,6 +665,9 @@ def merge_extraction(record: IntakeRecord, ex, override: bool = False) -> List[s
             record.weakness_sites.append(region)
             record.weakness_present = True
     new_gait = [g for g in ex.gait if g not in (record.gait_changes or [])]
+    if getattr(ex, "gait_denied", False) and not ex.gait and record.gait_changes is None:
+        record.gait_changes = []  # "walking is fine": asked and answered, no changes
+        noted.append("walking is normal")
     if new_gait:
         record.gait_changes = list(record.gait_changes or []) + new_gait
         noted.append(", ".join(g.replace("_", " ") for g in new_gait))

@@ -335,7 +335,10 @@ def _nearest_anchor(msg: _Message, region: Mention) -> Optional[Mention]:
         m for m in msg.anchors_by_sentence.get(msg.sent_index[region.start], [])
         if min(abs(m.start - region.end), abs(region.start - m.end)) <= NEAREST_ANCHOR_TOKENS
     ]
-    return min(candidates, key=lambda m: min(abs(m.start - region.end), abs(region.start - m.end)), default=None)
+    # An affirmed symptom within reach wins over a nearer negated one: in "the pain is back
+    # in my lower back, no numbness" the back hurts; the "no" is about the numbness.
+    return min(candidates, key=lambda m: (bool(m.negated), min(abs(m.start - region.end), abs(region.start - m.end))),
+               default=None)
 
 
 def _is_bare(msg: _Message, region: Mention) -> bool:

@@ -526,3 +526,9 @@ def test_denied_accidents_are_not_a_cause_or_a_fall(text):
     result = extract(text)
     assert result.cause in (None, "none")
     assert not any(f.present for f in result.findings.values())
+
+
+def test_a_negated_symptom_after_a_comma_does_not_take_the_painful_region():
+    result = extract("the pain is back in my lower back, no numbness")
+    assert ("lower_back", "midline") in {(s.region, s.side) for s in result.pain_sites}
+    assert result.numbness is False

@@ -614,7 +614,7 @@ def merge_extraction(record: IntakeRecord, ex, override: bool = False) -> List[s
     overwrites a clear answer; with it (a correction) the new facts win.
     """
     noted: List[str] = []
-    from bot.intake.summary import describe_site, region_words
+    from bot.intake.summary import care_words, describe_site, reach_words, region_words
 
     for site in ex.pain_sites:
         existing = next((s for s in record.pain_sites if s.region == site.region), None)
@@ -647,7 +647,7 @@ def merge_extraction(record: IntakeRecord, ex, override: bool = False) -> List[s
         record.radiation_present = True
         record.radiation_to.extend(new_to)
         record.radiation_below_knee = _below_knee(record.radiation_to)
-        noted.append("travels to the " + ", ".join(region_words(r) for r in new_to))
+        noted.append("travels to the " + reach_words(new_to))
     elif ex.below_knee is not None and record.radiation_below_knee is None:
         record.radiation_below_knee = ex.below_knee
     if ex.numbness is not None:
@@ -684,7 +684,7 @@ def merge_extraction(record: IntakeRecord, ex, override: bool = False) -> List[s
         new_care = [c for c in ex.prior_care if c not in care]
         if new_care:
             record.prior_care = care + new_care
-            noted.append("tried " + ", ".join(new_care))
+            noted.append("tried " + ", ".join(care_words(c) for c in new_care))
     for name, finding in ex.findings.items():
         if name not in codes.FINDINGS:
             continue

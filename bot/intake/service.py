@@ -56,8 +56,11 @@ def free_text_emergency(text: str, today: Optional[date] = None) -> Optional[str
     return emergency_urgency(record, today=today)
 
 
-def patient_reasons(reasons: List[str]) -> List[str]:
-    return [r for r in reasons if not _STAFF_ONLY.search(r)]
+def patient_reasons(reasons: List[str], visit_reason: str = "") -> List[str]:
+    """The reasons a patient may read: about their own problem, no diagnosis or nerve
+    root, and not the generic line that explains the visit type."""
+    return [r for r in reasons
+            if not _STAFF_ONLY.search(r) and not r.startswith("In person") and r != visit_reason]
 
 
 def result_messages(triage: Dict[str, Any], clinic: Clinic) -> List[Dict[str, Any]]:

@@ -25,12 +25,33 @@ _GAIT_WORDS = {
     "walking_distance_limited": "can only walk a short distance",
     "cannot_bear_weight": "cannot put weight on it",
 }
+# Prior care as bot.nlp codes it (data/nlp/course.yml), in the patient's words.
+_CARE_WORDS = {
+    "physical_therapy": "physical therapy", "chiropractor": "chiropractor",
+    "nsaids": "anti-inflammatory medicine (like ibuprofen)", "acetaminophen": "acetaminophen (Tylenol)",
+    "muscle_relaxants": "muscle relaxants", "opioids": "opioid pain medicine",
+    "pain_medication": "pain medicine", "nerve_medication": "nerve pain medicine",
+    "oral_steroids": "steroid tablets", "injections": "injections", "surgery": "surgery",
+    "orthotics": "orthotics or inserts", "brace": "a brace", "ice_heat": "ice or heat", "rest": "rest",
+    "stretching": "stretching", "massage": "massage", "acupuncture": "acupuncture", "tens": "a TENS unit",
+    "topical": "creams or gels", "seen_doctor": "saw a doctor",
+}
 _VISIT_WORDS = {"in_person": "in person", "telehealth": "telehealth (video)",
                 "no_preference": "no preference"}
 
 
 def region_words(region: str) -> str:
     return _REGION_WORDS.get(region, region.replace("_", " "))
+
+
+def care_words(code: str) -> str:
+    return _CARE_WORDS.get(code, code.replace("_", " "))
+
+
+def reach_words(regions: List[str]) -> str:
+    """Where the pain travels, without a vague "leg" next to the places it names."""
+    specific = [r for r in regions if r not in ("leg", "foot", "back")] or regions
+    return ", ".join(region_words(r) for r in specific)
 
 
 def describe_site(site: PainSite) -> str:
@@ -67,7 +88,7 @@ def summary_lines(record: IntakeRecord) -> List[str]:
     if record.pain_sites:
         lines.append("Pain: " + ", ".join(describe_site(s) for s in record.pain_sites))
     if record.radiation_present:
-        where = ", ".join(region_words(r) for r in record.radiation_to)
+        where = reach_words(record.radiation_to)
         lines.append("Travels down the leg" + (f" to the {where}" if where else ""))
     elif record.radiation_present is False:
         lines.append("Does not travel down the leg")
@@ -94,7 +115,8 @@ def summary_lines(record: IntakeRecord) -> List[str]:
         cause = record.cause_words or {"none": "nothing in particular"}.get(record.cause, record.cause)
         lines.append(f"Cause: {cause}")
     if record.prior_care is not None:
-        lines.append("Tried so far: " + (", ".join(record.prior_care) if record.prior_care else "nothing yet"))
+        lines.append("Tried so far: " + (", ".join(care_words(c) for c in record.prior_care)
+                                         if record.prior_care else "nothing yet"))
     flags = [name.replace("_", " ") for name, f in record.findings.items() if f.present]
     if flags:
         lines.append("Also: " + ", ".join(flags))

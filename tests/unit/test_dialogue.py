@@ -224,3 +224,18 @@ def test_an_answer_taken_for_a_side_request_is_still_an_answer():
     chat.asked = "q_gait"
     result = chat.say("walking is normal", "ask_bot")
     assert not result.reject and chat.record.gait_changes == []
+
+
+def test_patient_facing_wording_uses_words_not_codes():
+    from bot.intake.service import patient_reasons
+    from bot.intake.summary import summary_text
+
+    chat = Chat()
+    chat.say("my lower back hurts and it shoots down my left leg to the big toe, tried ibuprofen",
+             "describe_symptoms")
+    text = summary_text(chat.record)
+    assert "to the big toe" in text and "to the leg" not in text
+    assert "nsaids" not in text and "ibuprofen" in text
+    assert patient_reasons(["Radiating pain with L5 root-pattern numbness",
+                            "In person - weakness or change in walking",
+                            "Back pain for more than 12 weeks"]) == ["Back pain for more than 12 weeks"]

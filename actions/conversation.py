@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import STATE_SLOT, latest_message, load_state, send_texts
@@ -89,6 +89,46 @@ class ActionStopIntake(Action):
         dispatcher.utter_message(response="utter_stopped")
         return [SlotSet(STATE_SLOT, state.to_dict()), ActiveLoop(None),
                 SlotSet("requested_slot", None)]
+
+
+class ActionRestartIntake(Action):
+    """Starts over only when the patient says so in so many words: a message misread as
+    "restart" must never wipe their answers."""
+
+    def name(self) -> Text:
+        return "action_restart_intake"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        text = latest_message(tracker).text
+        if not input_checks.asks_to_start_over(text):
+            problem = input_checks.classify(text)
+            dispatcher.utter_message(response="utter_input_other_language" if problem == "other_language"
+                                     else "utter_default")
+            return []
+        dispatcher.utter_message(response="utter_starting_over")
+        session = await ActionSessionStart().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_ask_q_complaint")
+        return [Restarted()] + session
+
+
+class ActionSmallTalk(Action):
+    """Thanks and goodbye, after checking that the message really says something: an
+    empty or foreign-language message misread as "thanks" gets a real answer."""
+
+    def name(self) -> Text:
+        return "action_small_talk"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        message = latest_message(tracker)
+        problem = input_checks.classify(message.text)
+        if problem:
+            dispatcher.utter_message(response=f"utter_input_{problem}")
+        else:
+            dispatcher.utter_message(response="utter_goodbye" if message.intent == "goodbye"
+                                     else "utter_you_are_welcome")
+        return []
 
 
 class ActionOutOfScope(Action):

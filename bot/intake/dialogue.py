@@ -92,6 +92,10 @@ def handle_turn(record: IntakeRecord, state: DialogueState, message: Message,
     fresh = message.message_id is None or message.message_id != state.last_message_id
     if state.status in ("complete", "stopped", "emergency"):
         return TurnResult(record, state, replies, None, {})
+    if fresh and not message.handled_elsewhere and input_checks.asks_to_start_over(message.text):
+        # "start again": a clean intake in the same conversation; nothing from before is kept.
+        state = DialogueState(last_message_id=message.message_id)
+        return TurnResult(IntakeRecord(), state, [Reply("utter_starting_over")], "q_complaint", {})
     if fresh and not message.handled_elsewhere:
         if message.intent in SIDE_REQUEST_INTENTS and requested:
             trial_record, trial_state = copy.deepcopy(record), copy.deepcopy(state)

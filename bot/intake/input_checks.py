@@ -83,3 +83,13 @@ def _looks_gibberish(words: list) -> bool:
             odd += 1
     long_words = [w for w in words if len(w) >= 4]
     return bool(long_words) and odd / len(long_words) >= 0.6
+
+
+# Explicit words for starting over; a message merely classified as "start_over" is not enough.
+START_OVER = re.compile(
+    r"\b(start(ing)? (again|over|fresh)|restart|reset|begin again|new intake|from the (beginning|start)"
+    r"|start a new)\b", re.I)
+
+
+def asks_to_start_over(text: Optional[str]) -> bool:
+    return bool(START_OVER.search(trim(text)))

@@ -207,3 +207,26 @@ def test_chest_pain_during_the_intake_stops_it(domain):
     _, events = run_action(ValidateIntakeForm(), tracker, domain)
     slots = slot_events(events)
     assert slots["requested_slot"] is None and slots["intake_state"]["emergency"] == "emergency_911"
+
+
+def test_restart_needs_explicit_words(domain):
+    from actions.conversation import ActionRestartIntake
+
+    misread = create_tracker(domain, intent="restart", text="me duele mucho la espalda", active_form="intake_form")
+    messages, events = run_action(ActionRestartIntake(), misread, domain)
+    assert responses(messages) == ["utter_input_other_language"] and events == []
+    meant = create_tracker(domain, intent="restart", text="can we start over please")
+    messages, events = run_action(ActionRestartIntake(), meant, domain)
+    assert events[0]["event"] == "restart" and slot_events(events)["clinic_name"]
+    assert "utter_ask_q_complaint" in responses(messages)
+
+
+@pytest.mark.parametrize("text,intent,expected", [
+    ("", "thanks", "utter_input_empty"), ("thanks!", "thanks", "utter_you_are_welcome"),
+    ("bye", "goodbye", "utter_goodbye"), ("👍", "thanks", "utter_input_no_words"),
+])
+def test_small_talk_checks_the_message_first(domain, text, intent, expected):
+    from actions.conversation import ActionSmallTalk
+
+    messages, _ = run_action(ActionSmallTalk(), create_tracker(domain, intent=intent, text=text), domain)
+    assert responses(messages) == [expected]

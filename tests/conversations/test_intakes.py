@@ -219,3 +219,14 @@ def test_coming_back_later_continues_where_left_off(patient):
     assert patient.question() == asked
     patient.answer_all({})
     validate_payload(patient.handoff())
+
+
+def test_start_again_begins_a_clean_intake(patient):
+    patient.say("hi")
+    patient.say("my right heel hurts")
+    patient.say("start again")
+    assert "start again" in patient.last_text.lower() or "What brings you in" in patient.last_text
+    patient.say("my lower back hurts for 4 months, it doesn't go down my legs")
+    patient.answer_all({})
+    payload = patient.handoff()
+    assert {s["region"] for s in payload["complaint"]["pain_sites"]} == {"lower_back"}

@@ -239,3 +239,13 @@ def test_patient_facing_wording_uses_words_not_codes():
     assert patient_reasons(["Radiating pain with L5 root-pattern numbness",
                             "In person - weakness or change in walking",
                             "Back pain for more than 12 weeks"]) == ["Back pain for more than 12 weeks"]
+
+
+def test_start_again_clears_the_intake_but_only_when_said():
+    chat = Chat()
+    chat.say("my right heel hurts", "describe_symptoms")
+    chat.say("me duele la espalda", "start_over")
+    assert chat.record.pain_sites  # a misread message keeps the answers
+    result = chat.say("can we start over", "start_over")
+    assert result.record.pain_sites == [] and chat.asked == "q_complaint"
+    assert [r.response for r in result.replies] == ["utter_starting_over"]

@@ -37,8 +37,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+from tests.pg import PG_ADMIN_URL, postgres_available, temporary_pg_database  # noqa: E402,F401  (shared with unit tests)
 
 
 # -- seed intakes ------------------------------------------------------------------
@@ -305,36 +304,10 @@ def seed_everything(database_url: str, tracker_url: str,
                   {c.key: c.record.patient.name for c in seed_cases})
 
 
-# -- PostgreSQL throwaway databases ---------------------------------------------------
-def postgres_available() -> bool:
-    engine = sa.create_engine(PG_ADMIN_URL, future=True, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-    finally:
-        engine.dispose()
-
-
-@contextlib.contextmanager
-def pg_database(prefix: str = "staff_test_") -> Iterator[str]:
+# -- PostgreSQL throwaway databases (tests/pg.py) -------------------------------------
+def pg_database(prefix: str = "staff_test_"):
     """An empty PostgreSQL database for the duration of the block."""
-    from bot.store.engine import dispose_engines
-
-    name = f"{prefix}{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        dispose_engines(url)
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return temporary_pg_database(prefix)
 
 
 # -- unit-test fixtures (Flask test client) ----------------------------------------

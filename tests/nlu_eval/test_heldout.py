@@ -26,24 +26,39 @@ _spec.loader.exec_module(eval_nlu)
 MIN_MESSAGES = 300
 
 
-@pytest.fixture(scope="module")
-def cases():
-    return eval_nlu.load_cases()[1]
+# The held-out set, the blind set (written without seeing the extractor, only measured) and
+# the development sets the extractor is tuned on (eval_nlu.EVAL_SETS).
+SETS = sorted(eval_nlu.EVAL_SETS)
 
 
-# -- the data set ---------------------------------------------------------------------------
-def test_heldout_set_is_large_enough(cases):
-    assert len(cases) >= MIN_MESSAGES
+@pytest.fixture(scope="module", params=SETS)
+def cases(request):
+    return eval_nlu.load_cases(eval_nlu.EVAL_SETS[request.param])[1]
+
+
+# -- the data sets --------------------------------------------------------------------------
+def test_heldout_set_is_large_enough():
+    assert len(eval_nlu.load_cases()[1]) >= MIN_MESSAGES
 
 
 def test_heldout_never_overlaps_training_data(cases):
-    """Lower-cased, whitespace-normalised: not one held-out message is a training example."""
+    """Lower-cased, whitespace-normalised: not one evaluation message is a training example."""
     assert eval_nlu.overlap(cases) == []
 
 
 def test_heldout_messages_are_unique(cases):
     texts = [eval_nlu.normalise(c.text) for c in cases]
     assert len(texts) == len(set(texts))
+
+
+def test_sets_share_no_message():
+    """A message tuned on (dev) must not also be a test message (held-out, blind)."""
+    seen = {}
+    for name in SETS:
+        for case in eval_nlu.load_cases(eval_nlu.EVAL_SETS[name])[1]:
+            text = eval_nlu.normalise(case.text)
+            assert text not in seen, f"{case.text!r} is in {seen.get(text)} and {name}"
+            seen[text] = name
 
 
 def test_heldout_uses_contract_codes(cases):
@@ -65,8 +80,9 @@ def test_heldout_uses_contract_codes(cases):
             assert flag in (None, True, False), where
 
 
-def test_heldout_covers_every_red_flag_context(cases):
+def test_heldout_covers_every_red_flag_context():
     """Negated, family, past and hypothetical mentions of red-flag findings are all there."""
+    cases = eval_nlu.load_cases()[1]
     contexts = {ctx for c in cases for f, ctx in c.findings.items() if f in eval_nlu.RED_FLAG_FINDINGS}
     assert {"present", "negated", "family", "past", "hypothetical"} <= contexts
     assert any(c.group == "saddle" for c in cases)

@@ -47,6 +47,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATA = ROOT / "tests" / "nlu_eval" / "heldout.yml"
+# Every evaluation set: the held-out test (the targets), the blind set (written without
+# seeing the extractor; measured, never tuned on) and the development sets (tuned on).
+EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
+             for name in ("heldout", "blind2", "dev", "dev2", "dev3")
+             if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
 SECTION = "NLU evaluation (held-out)"
@@ -258,7 +263,7 @@ def extract_facts(text: str, today: date) -> Facts:
     for site in ex.pain_sites:
         regions[site.region] = site.side
     for code in list(ex.radiation_to) + list(ex.numbness_sites) + list(ex.weakness_sites):
-        regions.setdefault(code, None)
+        regions.setdefault(code, ex.site_sides.get(code))
     sides = {s for s in regions.values() if s and s != "midline"}
     if ex.side and ex.side != "midline":
         sides.add(ex.side)

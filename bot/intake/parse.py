@@ -139,7 +139,12 @@ def parse_severity(text: object) -> Optional[int]:
     words = _words(text)
     if not words:
         return None
-    candidates = _severity_candidates(_number_words_to_digits(words))
+    # "around 3am", "at 10 o'clock": a time of day; "a 9 hour shift", "3 weeks": an amount; no score
+    clock = _alternation(vocab()["clock_words"])
+    words = re.sub(rf"(?<![\w.])\d{{1,2}}(?:[:\s]\d{{2}})?\s*(?:{clock})(?![\w'])", " ", words)
+    words = _number_words_to_digits(words)
+    words = re.sub(rf"(?<![\w.])({_NUMBER})\s*(?:{_alternation(_all_units())})(?![\w'])", " ", words)
+    candidates = _severity_candidates(words)
     if not candidates:
         return None
     score = math.ceil(max(candidates))
@@ -172,9 +177,24 @@ def _quantity(word: str) -> Optional[float]:
         return None
 
 
+def _all_units() -> Dict[str, float]:
+    """Day units and the shorter ones (hours, minutes: 0 days)."""
+    return {**vocab()["units"], **vocab()["short_units"]}
+
+
+def _not_the_complaint(text: str, start: int, end: int) -> bool:
+    """"clean 8 years", "sober for 2 years", "my 8 year old": a number of years that
+    is no duration of the complaint (data: not_duration_before / not_duration_after)."""
+    before = text[:start].split()[-3:]
+    after = text[end:].split()[:1]
+    return bool(set(before) & set(vocab()["not_duration_before"])) or bool(
+        set(after) & set(vocab()["not_duration_after"])
+    )
+
+
 def _amounts(text: str) -> List[Tuple[int, float]]:
     """(position, days) for "3 weeks", "3wks", "a couple of days", "2-3 wks", "a year and a half"."""
-    units = vocab()["units"]
+    units = _all_units()
     qty = rf"{_NUMBER}|{_alternation({**vocab()['numbers'], **vocab()['quantities']})}"
     pattern = re.compile(
         rf"(?<![\w'.\-])(?P<n>{qty})(?:\s*(?:-|to|or)\s*(?P<n2>{qty}))?(?P<gap>\s*)(?:of\s+)?"
@@ -186,7 +206,7 @@ def _amounts(text: str) -> List[Tuple[int, float]]:
         if not match.group("gap") and not last[-1].isdigit():
             continue  # "an"+"d" inside "and": only digits may touch their unit ("3wks")
         amounts = [_quantity(g) for g in (match.group("n"), match.group("n2")) if g]
-        if None in amounts:
+        if None in amounts or _not_the_complaint(text, match.start(), match.end()):
             continue
         count = max(amounts) + (0.5 if match.group("half") else 0)
         found.append((match.start(), count * units[match.group("u")]))
@@ -198,9 +218,11 @@ def _amounts(text: str) -> List[Tuple[int, float]]:
 def _vague_amounts(text: str) -> List[Tuple[int, float]]:
     """"for years", "on and off for months": a unit without a number."""
     table = vocab()["vague_units"]
+    counted = re.compile(rf"(?:{_NUMBER}|{_alternation({**vocab()['numbers'], **vocab()['quantities']})})\s*$")
     return [
         (m.start(), float(table[m.group(1)]))
         for m in re.finditer(rf"(?<![\w'])({_alternation(table)})(?![\w'])", text)
+        if not counted.search(text[: m.start()])  # "8 years" is an amount, read (or not) by _amounts
     ]
 
 
@@ -227,34 +249,58 @@ def _latest_past(month: int, day: int, today: date) -> Optional[date]:
     return this_year if this_year <= today else _safe_date(today.year - 1, month, day)
 
 
+# Words that lead into a date ("since march", "on friday", "over easter").
+_DATE_LEAD = r"since|on|from|started|starting|began|begun|in|until|till|til|over|at|around|after|before"
+
+
 def _since_weekday(text: str, today: date) -> List[Tuple[int, date]]:
-    """"since tuesday", "since this past tuesday": the latest Tuesday before today.
-    "since last tuesday": the Tuesday of last week (weeks start on Monday), as it
-    is usually meant (on a Wednesday, the day before is "yesterday")."""
+    """"since tuesday", "since this past tuesday", "on friday": the latest Tuesday
+    before today. "since last tuesday": the Tuesday of last week (weeks start on
+    Monday), as it is usually meant (on a Wednesday, the day before is "yesterday").
+    A weekday said on its own ("woke up saturday", "thursday night") is the latest
+    one too, when written out in full ("sat" and "sun" are also words) and not
+    ahead ("next friday", "this coming friday", "every friday")."""
     weekdays = vocab()["weekdays"]
     pattern = (
-        rf"\b(?:(?:since|on)\s+(?:(?P<last>last)|this\s+past|past)?\s*|(?P<bare_last>last)\s+)"
+        rf"\b(?:(?:since|on|started|starting|began|begun|from|until|till|til)\s+(?:on\s+)?"
+        rf"(?:(?P<last>last)|this\s+past|past)?\s*"
+        rf"|(?P<bare_last>last)\s+)"
         rf"(?P<day>{_alternation(weekdays)})\b"
     )
-    found = []
+    found, said = [], []
     for match in re.finditer(pattern, text):
         weekday = weekdays[match.group("day")]
         if match.group("last") or match.group("bare_last"):
             start = today - timedelta(days=today.weekday() + 7 - weekday)
         else:
-            start = today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+            start = _latest_weekday(weekday, today)
         found.append((match.start(), start))
+        said.append(match.start("day"))
+    ahead = _alternation(vocab()["weekday_ahead"])
+    alone = _alternation(vocab()["weekdays_alone"])
+    for match in re.finditer(rf"(?<![\w'])({alone})(?![\w'])", text):
+        if match.start() in said or re.search(rf"(?:^|\s)(?:{ahead})\s*$", text[: match.start()]):
+            continue
+        found.append((match.start(), _latest_weekday(weekdays[match.group(1)], today)))
     return found
 
 
+def _latest_weekday(weekday: int, today: date) -> date:
+    """The latest such weekday before today (a week ago when it is today's)."""
+    return today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+
+
 def _since_month(text: str, today: date) -> List[Tuple[int, date]]:
-    """"since march", "since march 5th", "in march 2021", "since the 5th of march"."""
+    """"since march", "since march 5th", "in march 2021", "since the 5th of march",
+    "since the beginning of october" (the 1st, like "since october")."""
     months = _alternation(vocab()["months"])
     day = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+    part = r"(?:the\s+)?(?:beginning|start|middle|end)\s+of\s+"
     patterns = (
-        rf"\b(?:since|in|from)\s+(?:early\s+|mid\s+|late\s+|the\s+end\s+of\s+)?"
+        rf"\b(?:since|in|from|started|starting|began|begun)\s+(?:early\s+|mid-?\s*|late\s+|{part})?"
         rf"(?P<m>{months})\b\.?(?:\s+{day})?(?:,?\s+(?P<y>\d{{4}}))?",
-        rf"\bsince\s+(?:the\s+)?{day}\s+(?:of\s+)?(?P<m>{months})\b(?:,?\s+(?P<y>\d{{4}}))?",
+        rf"\b(?:since|on|from|started|starting|began|begun)\s+(?:the\s+)?{day}\s+(?:of\s+)?(?P<m>{months})\b"
+        rf"(?:,?\s+(?P<y>\d{{4}}))?",
     )
     found = []
     for pattern in patterns:
@@ -270,8 +316,95 @@ def _since_month(text: str, today: date) -> List[Tuple[int, date]]:
     return found
 
 
+def _day_of_month(text: str, today: date) -> List[Tuple[int, date]]:
+    """"on the 14th", "since the 5th": that day of this month, or of last month
+    when it is still to come."""
+    months = _alternation(vocab()["months"])
+    pattern = (
+        r"\b(?:since|on|from|started|starting|began|begun)\s+the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"
+        rf"(?!\s+(?:of\s+)?(?:{months})\b)"
+    )
+    found = []
+    for match in re.finditer(pattern, text):
+        day_no = int(match.group("d"))
+        start = _safe_date(today.year, today.month, day_no)
+        if start is None or start > today:
+            last_month = today.replace(day=1) - timedelta(days=1)
+            start = _safe_date(last_month.year, last_month.month, day_no)
+        if start:
+            found.append((match.start(), start))
+    return found
+
+
+def _nth_weekday(year: int, month: int, weekday: int, nth: str) -> Optional[date]:
+    """The nth ("1".."5") or "last" such weekday of a month."""
+    if nth == "last":
+        following = date(year + (month == 12), month % 12 + 1, 1)
+        last_day = following - timedelta(days=1)
+        return last_day - timedelta(days=(last_day.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    day = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (int(nth) - 1))
+    return day if day.month == month else None
+
+
+def _easter(year: int) -> date:
+    """Western Easter Sunday (anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l) // 451
+    month, day = divmod(h + l - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def holiday_date(rule: str, year: int) -> Optional[date]:
+    """A holiday's date in a year, from its rule in parse.yml (holidays):
+    "12-25" (fixed), "09-mon-1" (first Monday of September), "05-mon-last",
+    "easter", with an optional day offset ("easter-2", "11-thu-4+1")."""
+    match = re.fullmatch(r"(?P<base>easter|\d{2}-\d{2}|\d{2}-[a-z]{3}-(?:\d|last))(?P<off>[+-]\d+)?", rule)
+    if not match:
+        raise ValueError(f"bad holiday rule {rule!r}")
+    base, offset = match.group("base"), int(match.group("off") or 0)
+    if base == "easter":
+        day = _easter(year)
+    elif base.count("-") == 1:
+        day = _safe_date(year, int(base[:2]), int(base[3:]))
+    else:
+        month, weekday, nth = base.split("-")
+        day = _nth_weekday(year, int(month), vocab()["weekdays"][weekday], nth)
+    return day + timedelta(days=offset) if day else None
+
+
+def _holidays(text: str, today: date) -> List[Tuple[int, date]]:
+    """"since labor day", "over easter", "since thanksgiving last year": the latest
+    one before today, or the one of the year said."""
+    holidays = vocab()["holidays"]
+    pattern = (
+        rf"\b(?:(?:{_DATE_LEAD}|last)\s+)(?:(?:the|this\s+past|last)\s+)?(?P<h>{_alternation(holidays)})"
+        r"(?:\s+(?:day|weekend|eve))?(?:\s+(?:(?P<last_year>last\s+year)|(?P<this_year>this\s+year)"
+        r"|(?P<y>(?:19|20)\d{2})))?\b"
+    )
+    found = []
+    for match in re.finditer(pattern, text):
+        rule = holidays[match.group("h")]
+        if match.group("y"):
+            start = holiday_date(rule, int(match.group("y")))
+        elif match.group("last_year"):
+            start = holiday_date(rule, today.year - 1)
+        else:
+            start = holiday_date(rule, today.year)
+            if start is None or start > today:
+                start = holiday_date(rule, today.year - 1)
+        if start and start <= today:
+            found.append((match.start(), start))
+    return found
+
+
 def _since_year_or_date(text: str, today: date) -> List[Tuple[int, date]]:
-    """"since 2019" (from 1 January), "since 3/14", "since christmas"."""
+    """"since 2019" (from 1 January), "since 3/14"."""
     found = []
     for match in re.finditer(r"\b(?:since|in|from)\s+((?:19|20)\d{2})\b(?![/-])", text):
         found.append((match.start(), date(int(match.group(1)), 1, 1)))
@@ -283,21 +416,35 @@ def _since_year_or_date(text: str, today: date) -> List[Tuple[int, date]]:
             start = _latest_past(month, day_no, today)
         if start:
             found.append((match.start(), start))
-    holidays = vocab()["holidays"]
-    for match in re.finditer(rf"\bsince\s+(?:last\s+)?({_alternation(holidays)})\b", text):
-        month, day_no = (int(x) for x in holidays[match.group(1)].split("-"))
-        start = _latest_past(month, day_no, today)
-        if start:
-            found.append((match.start(), start))
     return found
+
+
+def _corrected(text: str, candidates: List[Tuple[int, float]]) -> List[Tuple[int, float]]:
+    """The candidates left after a correction: "not 2 weeks, 2 months" drops the
+    denied one, "2 weeks, actually 2 months" keeps what follows the correction."""
+    negators = vocab()["duration_negators"]
+    kept = [
+        (pos, days) for pos, days in candidates
+        if not set(text[:pos].split()[-2:]) & set(negators)
+    ]
+    candidates = kept or candidates
+    cue = None
+    for match in re.finditer(rf"(?<![\w'])(?:{_alternation(vocab()['duration_corrections'])})(?![\w'])", text):
+        if any(pos < match.start() for pos, _ in candidates) and any(pos > match.start() for pos, _ in candidates):
+            cue = match.start()
+    if cue is not None:
+        candidates = [c for c in candidates if c[0] > cue]
+    return candidates
 
 
 def parse_duration_days(text: object, today: Optional[date] = None) -> Optional[int]:
     """Days since the problem started, from "3 wks", "a few weeks", "since march",
-    "since last tuesday", "yesterday", "on and off for years" (730), "since 2019"...
+    "since last tuesday", "yesterday", "on and off for years" (730), "since 2019",
+    "since labor day", "on the 14th", "20 min ago" (0)...
 
     When several are given, the first one said wins ("3 weeks, worse since
-    yesterday" is 21): patients lead with when it started.
+    yesterday" is 21): patients lead with when it started. A corrected one does
+    not count ("not 2 weeks, its been 2 months" is 60).
     """
     words = _words(text)
     if not words:
@@ -305,11 +452,11 @@ def parse_duration_days(text: object, today: Optional[date] = None) -> Optional[
     today = today if isinstance(today, date) else date.today()
     candidates: List[Tuple[int, float]] = []
     candidates += _amounts(words) + _vague_amounts(words) + _relative_days(words)
-    for finder in (_since_weekday, _since_month, _since_year_or_date):
+    for finder in (_since_weekday, _since_month, _day_of_month, _holidays, _since_year_or_date):
         candidates += [(pos, float((today - start).days)) for pos, start in finder(words, today)]
     if not candidates:
         return None
-    days = _round_days(min(candidates, key=lambda c: c[0])[1])
+    days = _round_days(min(_corrected(words, candidates), key=lambda c: c[0])[1])
     return days if 0 <= days <= MAX_DURATION_DAYS else None
 
 

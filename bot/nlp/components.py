@@ -28,6 +28,10 @@ RULES_FILE = "rules.json"
 _FIXED_SCOPE = ("TERMINATE", "PSEUDO")  # directions whose scope limit_scope never changes
 # Ends every scope where a clause_opener follows a mention (see __call__).
 _CLAUSE_BREAK = ConTextRule("clause break", "TERMINATE", direction="TERMINATE")
+# "numbness in my groin? no." / "leaking urine - no.": a short answer after a question
+# mark or a dash denies what comes before it (see _answers).
+ANSWER_REACH = 8
+_ANSWER_NO = ConTextRule("answer no", "NEGATED_EXISTENCE", direction="BACKWARD", max_scope=ANSWER_REACH)
 
 
 def to_rule(spec: Dict[str, Any]) -> ConTextRule:
@@ -41,6 +45,13 @@ def to_rule(spec: Dict[str, Any]) -> ConTextRule:
         allowed_types=set(spec["allowed_types"]) if spec.get("allowed_types") else None,
         terminated_by=set(spec["terminated_by"]) if spec.get("terminated_by") else None,
     )
+
+
+def question_rule(spec: Dict[str, Any]) -> ConTextRule:
+    """The wider rule a cue follows in a question ("if my foot goes numb, should I come
+    in?"): the spec's in_question settings over its own."""
+    wider = {**spec, **spec["in_question"], "in_question": None}
+    return to_rule(wider)
 
 
 def _sentence_bounds(doc: Doc) -> List[Tuple[int, int]]:
@@ -73,6 +84,8 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
     another cue of its own category."""
     if modifier.direction in _FIXED_SCOPE or not _overlaps(modifier.scope_span, other.scope_span):
         return
+    if other.rule is _CLAUSE_BREAK and modifier.direction == "BACKWARD":
+        return  # "the foot drop i had after my fusion went away": a relative clause, not a new one
     if other.direction != "TERMINATE" and other.category not in modifier.rule.terminated_by:
         if other.category != modifier.category:
             return
@@ -123,9 +136,19 @@ class ClinicContext:
         drop_labels: Iterable[str],
         span_group: str,
         clause_openers: Iterable[str] = (),
+        answer_marks: Iterable[str] = (),
+        answer_words: Iterable[str] = (),
+        copulas: Iterable[str] = (),
     ):
         self.name = name
         self.clause_openers = frozenset(clause_openers)
+        self.answer_marks = frozenset(answer_marks)
+        self.answer_words = frozenset(answer_words)
+        self.copulas = frozenset(copulas)
+        # "no fevers, the heel is worst when...": a region followed by one of these is a subject
+        self.verbs = frozenset({"is", "'s", "are", "'re", "has", "have", "was", "were", "feels", "feel", "gets", "keeps",
+                                "started", "starts", "hurts", "aches"})
+        self._in_question: Dict[str, ConTextRule] = {}
         self.nlp = nlp
         self.target_labels = frozenset(target_labels)
         self.drop_labels = frozenset(drop_labels)
@@ -140,6 +163,7 @@ class ClinicContext:
     def add_rules(self, specs: Iterable[Dict[str, Any]]) -> None:
         specs = list(specs)
         self._matcher.add([to_rule(spec) for spec in specs])
+        self._in_question.update({spec["literal"]: question_rule(spec) for spec in specs if spec.get("in_question")})
         self.rule_specs.extend(specs)
         self._widest = max((spec.get("max_scope") or 0 for spec in self.rule_specs), default=0)
 
@@ -167,20 +191,74 @@ class ClinicContext:
         bounds = _sentence_bounds(doc)
         cues = []
         for match_id, start, end in self._matcher(doc):
-            if not any(i in in_target for i in range(start, end)):
-                cues.append((self._matcher.rule_map[self.nlp.vocab.strings[match_id]], start, end))
+            rule = self._matcher.rule_map[self.nlp.vocab.strings[match_id]]
+            if any(i in in_target for i in range(start, end)):
+                # "don't feel" + "feel faint": a cue that runs into a target keeps the
+                # words before it ("don't"), so the target is still negated; so does
+                # "and" of "and i" + "i can feel everything down there". A cue that
+                # starts inside a target (the "n't" of "can't pee") is dropped.
+                if start in in_target or rule.direction not in ("FORWARD", "TERMINATE"):
+                    continue
+                end = next(i for i in range(start, end) if i in in_target)
+            if rule.literal in self._in_question and self._in_a_question(doc, bounds[start]):
+                rule = self._in_question[rule.literal]
+            cues.append((rule, start, end))
         # A TERMINATE cue where a clause opener follows a mention: "no fever | my leg
         # is numb". Token patterns cannot look behind, so this is done here.
         cues += [
             (_CLAUSE_BREAK, span.end, span.end + 1)
             for span in targets
             if span.end < len(doc) and span.end not in in_target and doc[span.end].lower_ in self.clause_openers
+            and span.label_ != "SIDE"  # "both my legs" is one phrase
         ]
         modifiers = [
             ConTextModifier(rule, start, end, doc, *_scope(rule, start, end, bounds[start]))
             for rule, start, end in cues
         ]
+        modifiers += self._answers(doc, bounds)
+        modifiers += [ConTextModifier(_CLAUSE_BREAK, i, i + 1, doc, i, i + 1) for i in self._subject_breaks(doc, targets)]
         return sorted(modifiers, key=lambda m: m.modifier_span)
+
+    def _subject_breaks(self, doc: Doc, targets: List[Span]) -> List[int]:
+        """"no fever, chills or weight loss, back has been sore": a region after a comma
+        or "and" that is the subject of a symptom starts a new clause, so the negation
+        ends at the comma. "no back pain" has no comma and stays one phrase."""
+        symptom_at = {span.start: span for span in targets if span.label_ == "SYMPTOM"}
+        breaks = []
+        for span in targets:
+            if span.label_ != "REGION":
+                continue
+            before = span.start - 1
+            while before >= 0 and doc[before].lower_ in ("my", "the", "his", "her", "our", "left", "right", "both"):
+                before -= 1
+            if before < 0 or doc[before].lower_ not in (",", ";", "and", "&", "n", "but"):
+                continue
+            after = span.end
+            verb = after < len(doc) and doc[after].lower_ in self.verbs
+            while after < len(doc) and after not in symptom_at and doc[after].lower_ in self.copulas:
+                after += 1
+            if verb or after in symptom_at:
+                breaks.append(before)
+        return breaks
+
+    @staticmethod
+    def _in_a_question(doc: Doc, sentence: Tuple[int, int]) -> bool:
+        return any(doc[i].text == "?" for i in range(*sentence))
+
+    def _answers(self, doc: Doc, bounds: List[Tuple[int, int]]) -> List[ConTextModifier]:
+        """"chest pain? no." / "leaking urine - no": an answer word right after a question
+        mark or a dash negates the words before the mark, back to the sentence start.
+        After a dash the answer must end its clause ("back pain - no numbness" is not one)."""
+        found = []
+        for i in range(len(doc) - 1):
+            if doc[i].text not in self.answer_marks or doc[i + 1].lower_ not in self.answer_words:
+                continue
+            after = i + 2
+            if doc[i].text != "?" and after < len(doc) and not doc[after].is_punct:
+                continue
+            sent_start = bounds[i][0]
+            found.append(ConTextModifier(_ANSWER_NO, i, i + 2, doc, max(sent_start, i - ANSWER_REACH), i))
+        return found
 
     @staticmethod
     def _limit_scopes(modifiers: List[ConTextModifier], window: int) -> None:
@@ -233,6 +311,9 @@ class ClinicContext:
         "drop_labels": [terms.IGNORE],
         "span_group": "clinic_targets",
         "clause_openers": [],
+        "answer_marks": [],
+        "answer_words": [],
+        "copulas": [],
     },
 )
 def make_clinic_context(
@@ -242,5 +323,9 @@ def make_clinic_context(
     drop_labels: List[str],
     span_group: str,
     clause_openers: List[str],
+    answer_marks: List[str],
+    answer_words: List[str],
+    copulas: List[str],
 ) -> ClinicContext:
-    return ClinicContext(nlp, name, target_labels, drop_labels, span_group, clause_openers)
+    return ClinicContext(nlp, name, target_labels, drop_labels, span_group, clause_openers, answer_marks,
+                         answer_words, copulas)

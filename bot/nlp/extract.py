@@ -69,6 +69,8 @@ class Extraction:
     prior_care: List[str] = field(default_factory=list)
     findings: Dict[str, Finding] = field(default_factory=dict)
     side: Optional[str] = None  # a side said without a region ("the left one")
+    # The side said for each region of any site, pain or not ("my feet are numb": foot both)
+    site_sides: Dict[str, str] = field(default_factory=dict)
     entities: List[Dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> Dict[str, Any]:
@@ -141,6 +143,7 @@ class _Message:
         self.regions = [m for m in self.mentions if m.label == REGION]
         self.sides: Dict[int, Optional[str]] = {}
         self.used_sides: Set[int] = set()
+        self.implied: List["Site"] = []  # regions findings and gait imply (set by extract)
         self.letter_sides: List[Tuple[int, str]] = []  # (token index, side) for "L foot"
         # Sentences by token, computed once: Span.sent walks the doc on every call.
         self.text = doc.text
@@ -184,6 +187,9 @@ def anchor_kind(mention: Mention) -> Optional[str]:
         return mention.key
     if mention.label == FINDING:
         return terms.finding_specs()[mention.key]["implies"].get("symptom")
+    if mention.label == GAIT:
+        # "can't put weight on my left foot": the walking change says the foot hurts
+        return (terms.gait_implies().get(mention.key) or {}).get("symptom")
     return None
 
 
@@ -344,24 +350,70 @@ def _nearest_anchor(msg: _Message, region: Mention) -> Optional[Mention]:
 def _is_bare(msg: _Message, region: Mention) -> bool:
     """A region in a sentence of nothing but places and times answers "where does
     it hurt?" ("it's more the outside of my foot"); next to a finding or a
-    treatment ("an ulcer on my big toe", "surgery at L4-L5") it does not."""
-    return msg.location_only.get(msg.sent_index[region.start], True)
+    treatment ("an ulcer on my big toe", "surgery at L4-L5") it does not. So does
+    such a region in a clause of its own after a complaint: "hurts a lot but i can
+    manage, mid back"."""
+    if msg.location_only.get(msg.sent_index[region.start], True):
+        return True
+    sent = msg.sentence(region)
+    start, end = region.start, region.end
+    while start > sent.start and msg.doc[start - 1].text not in (",", ";"):
+        start -= 1
+    while end < sent.end and msg.doc[end].text not in (",", ";"):
+        end += 1
+    clause = [m for m in msg.same_sentence(region) if start <= m.start < end]
+    said_before = any(anchor_kind(m) in ("pain", "numbness", "weakness", "radiation") and m.current
+                      for m in msg.mentions if m.end <= start)
+    return start > sent.start and said_before and all(m.label in _LOCATION_ONLY for m in clause)
 
 
 def _closest_walk(msg: _Message, region: Mention) -> Optional[Tuple[_Walk, int]]:
-    """The left or right walk that reaches a symptom sooner (left on a tie), or,
-    failing both, the nearest symptom in the sentence."""
+    """The left or right walk that reaches a symptom sooner (left on a tie)."""
     walks = [(w, step) for w, step in ((_walk(msg, region, -1), -1), (_walk(msg, region, +1), +1)) if w]
     if walks:
         return min(walks, key=lambda item: item[0].distance)
+    return None
+
+
+def _nearest(msg: _Message, region: Mention) -> Optional[Tuple[_Walk, int]]:
+    """The nearest symptom in the sentence, as a walk."""
     anchor = _nearest_anchor(msg, region)
     if anchor is None:
         return None
     return _Walk(anchor, []), (-1 if anchor.start < region.start else +1)
 
 
+def _pronoun_site(msg: _Message, region: Mention) -> Optional[Site]:
+    """"...that cleared up, now it's my right heel", "the right hip is the problem": a
+    region named after "it's" / "the problem is" is where the complaint is. It takes the
+    kind of the last symptom said before it, or pain."""
+    grammar = terms.grammar()
+    i, said = region.start - 1, False
+    while i >= 0 and ((i in msg.owner and msg.owner[i].label == SIDE)
+                      or (i not in msg.owner and (msg.doc[i].lower_ in grammar["left_skip"]
+                                                  or msg.doc[i].lower_ in grammar["pronouns"]))):
+        said = said or (i not in msg.owner and msg.doc[i].lower_ in grammar["pronouns"])
+        i -= 1
+    after = region.end
+    while after < len(msg.doc) and after not in msg.owner and msg.doc[after].lower_ in grammar["right_skip"]:
+        after += 1
+    said = said or (
+        after < len(msg.doc) and after not in msg.owner and msg.doc[after].lower_ in grammar["pronouns"]
+        and msg.doc[after].lower_ not in ("it", "its", "that", "this", "they"))
+    if not said:
+        return None
+    earlier = [m for m in msg.mentions if m.end <= region.start and anchor_kind(m) in ("pain", "numbness", "weakness")
+               and m.current]
+    return Site(region, anchor_kind(earlier[-1]) if earlier else "pain")
+
+
 def _sites_for(msg: _Message, region: Mention) -> List[Site]:
     found = _closest_walk(msg, region)
+    if found is None:
+        pronoun = _pronoun_site(msg, region)
+        if pronoun is not None:
+            return [pronoun]
+        found = _nearest(msg, region)
     if found is None:
         return [Site(region, "bare")] if _is_bare(msg, region) else []
     walk, step = found
@@ -409,12 +461,39 @@ class _ImpliedRegion(Mention):
         return self._region
 
 
+def _locators(msg: _Message) -> Set[int]:
+    """Regions that only locate the part named before them ("pinky toe on my left
+    foot"); the part takes the locator's side when it has none of its own."""
+    grammar = terms.grammar()
+    found: Set[int] = set()
+    for part, whole in zip(msg.regions, msg.regions[1:]):
+        if part.key not in grammar["part_of"].get(whole.key, ()):
+            continue
+        between = range(part.end, whole.start)
+        if len(between) <= 4 and all(
+                (i in msg.owner and msg.owner[i].label == SIDE) or msg.doc[i].lower_ in grammar["part_joiners"]
+                for i in between):
+            found.add(id(whole))
+            if msg.sides.get(id(part)) is None:
+                msg.sides[id(part)] = msg.sides.get(id(whole))
+    for earlier, region in zip(msg.regions, msg.regions[1:]):
+        i = region.start - 1
+        while i >= 0 and i not in msg.owner and msg.doc[i].lower_ in ("the", "my", "a", "of", "to"):
+            i -= 1
+        words = {msg.doc[i].lower_, " ".join(t.lower_ for t in msg.doc[max(i - 1, 0):i + 1])} if i >= 0 else set()
+        if words & grammar["locator_words"] and msg.sent_index[earlier.start] == msg.sent_index[region.start] \
+                and "," not in msg.doc[earlier.end:region.start].text:
+            found.add(id(region))
+    return found
+
+
 def _all_sites(msg: _Message) -> List[Site]:
     sites: List[Site] = []
+    locators = _locators(msg)
     for region in msg.regions:
-        if region.current:
+        if region.current and id(region) not in locators:
             sites += [s for s in _sites_for(msg, region) if s.region.current]
-    return sites + _implied_sites(msg)
+    return sites + msg.implied
 
 
 # -- symptoms -----------------------------------------------------------------------------------
@@ -424,6 +503,9 @@ def _symptom_states(msg: _Message) -> Dict[str, Optional[bool]]:
     for mention in msg.mentions:
         kind = anchor_kind(mention) or _gait_symptom(mention)
         if not kind or not mention.about_patient or mention.historical:
+            continue
+        if mention.negated and mention.label != SYMPTOM:
+            # "no saddle numbness", "no foot drop": a narrower thing denied, not the symptom
             continue
         states[kind] = True if not mention.negated else (states.get(kind) or False)
     return states
@@ -449,6 +531,13 @@ def _pain_sites(msg: _Message, sites: List[Site]) -> List[PainSite]:
         if felt or (site.kind == "radiation" and site.role == "origin"):
             sides.setdefault(site.region.key, []).append(_site_side(msg, site))
     return [PainSite(region=region, side=_combine_sides(found)) for region, found in sides.items()]
+
+
+def _site_sides(msg: _Message, sites: List[Site]) -> Dict[str, str]:
+    found: Dict[str, List[Optional[str]]] = {}
+    for site in sites:
+        found.setdefault(site.region.key, []).append(_site_side(msg, site))
+    return {region: side for region, side in ((r, _combine_sides(s)) for r, s in found.items()) if side}
 
 
 def _site_side(msg: _Message, site: Site) -> Optional[str]:
@@ -515,8 +604,10 @@ def _region_group_named(msg: _Message, mention: Mention, group: str) -> bool:
     no region ("It's swollen."), anywhere in the message."""
     regions = terms.finding_rules()["region_groups"][group]
     in_sentence = [r for r in msg.same_sentence(mention) if r.label == REGION]
-    pool = in_sentence or msg.regions
-    return any(r.key in regions and not r.negated for r in pool)
+    in_sentence += [s.region for s in msg.implied if msg.sent_index[s.region.start] == msg.sent_index[mention.start]]
+    pool = in_sentence or msg.regions + [s.region for s in msg.implied]
+    # "no redness or swelling on the foot": the region shares the denial
+    return any(r.key in regions and (not r.negated or mention.negated) for r in pool)
 
 
 def _finding_names(msg: _Message, mention: Mention) -> List[str]:
@@ -535,35 +626,84 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
     return names
 
 
+def _finding_present(mention: Mention) -> bool:
+    """Affirmed, unless the phrase itself says all is well ("i pee normal": denies: true).
+    Such a phrase always denies: in "no chest pain and breathing is fine" the "no" has
+    run on; nobody negates "breathing is fine" to say they are short of breath."""
+    if terms.finding_specs()[mention.key]["denies"]:
+        return False
+    return not mention.negated
+
+
 def _set_finding(findings: Dict[str, Finding], name: str, present: bool, words: str) -> None:
     known = findings.get(name)
     if known is None or (present and not known.present):
         findings[name] = Finding(present=present, words=words)
 
 
-def _findings(msg: _Message, sites: List[Site]) -> Dict[str, Finding]:
+def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Finding]) -> None:
+    """"got an epidural on the 5th": care dated within max_days makes its finding."""
+    for rule in terms.finding_rules()["recent_care"]:
+        spinal = set(rule["spinal_words"])
+        for care in msg.of(CARE, FINDING):
+            item = care.key if care.label == CARE else _implies(care).get("care")
+            if item not in rule["care"] or not care.about_patient or care.negated or care.historical:
+                continue
+            near = msg.same_sentence(care)
+            if not (spinal & {t.lower_ for t in care.span}
+                    or any(m.label == REGION and m.key in codes.BACK_REGIONS and m.about_patient for m in near)):
+                continue
+            # the date said nearest the care is its date ("surgery in 2015, fine until 3 weeks ago")
+            dates = sorted((m for m in near if m.label == DURATION), key=lambda m: _distance(m, care))
+            days = parse.parse_duration_days(dates[0].span.text, today) if dates else None
+            if days is not None and days <= rule["max_days"]:
+                _set_finding(findings, rule["finding"], True, msg.words(care))
+
+
+def _said_fine(msg: _Message, mention: Mention) -> bool:
+    """"my bladder and bowels are normal": the finding is followed by "is fine"."""
+    i = mention.end
+    while i < len(msg.doc) and i not in msg.owner and msg.doc[i].lower_ in ("is", "are", "'s", "'re", "feel", "feels",
+                                                                           "seem", "seems", "both", "all", "totally"):
+        i += 1
+    after = msg.owner.get(i)
+    return after is not None and after.label == SYMPTOM and after.key == "ok" and not after.negated
+
+
+def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str]) -> Dict[str, Finding]:
     findings: Dict[str, Finding] = {}
     for mention in msg.of(FINDING):
+        present = _finding_present(mention) and not _said_fine(msg, mention)
         for name in _finding_names(msg, mention):
-            _set_finding(findings, name, not mention.negated, msg.words(mention))
+            _set_finding(findings, name, present, msg.words(mention))
     for rule in terms.finding_rules()["derived"]:
-        for site in sites:
-            if _derived_match(msg, site, rule):
-                _set_finding(findings, rule["finding"], True, msg.words(site.region))
+        if (rule.get("gait") and rule["gait"] not in gait) or (rule.get("cause") and rule["cause"] not in causes):
+            continue
+        matched = [site for site in sites if _derived_match(site, rule)]
+        sides = [msg.side(site.region) for site in matched]
+        if matched and ("side" not in rule or _combine_sides(sides) == rule["side"]):
+            # "both": on both sides at once, or "started in my left leg, now the right one too"
+            site = next((s for s, side in zip(matched, sides) if side == rule.get("side")), matched[0])
+            _set_finding(findings, rule["finding"], True, msg.words(site.region))
     return findings
 
 
-def _derived_match(msg: _Message, site: Site, rule: Dict[str, Any]) -> bool:
-    if site.kind not in rule["symptoms"] or site.region.key not in rule["regions"]:
-        return False
-    return "side" not in rule or msg.side(site.region) == rule["side"]
+def _derived_match(site: Site, rule: Dict[str, Any]) -> bool:
+    return site.kind in rule["symptoms"] and site.region.key in rule["regions"]
 
 
 # -- walking, course, cause, care --------------------------------------------------------------
 def _gait(msg: _Message) -> Tuple[List[str], bool]:
     gait: List[str] = []
     denied = False
+    # "limped for a while after my surgery, now i walk fine": walking said to be fine
+    # after a change means the change is over; one said after it ("walking is fine
+    # but i trip") still counts.
+    fine = [m.start for m in msg.of(GAIT_OK) if m.current]
+    over_before = max(fine, default=-1)
     for mention in msg.of(GAIT, GAIT_OK, FINDING):
+        if mention.label != GAIT_OK and mention.end <= over_before:
+            continue
         if mention.label == FINDING:
             implied = _implies(mention).get("gait")
             if implied and mention.current and implied not in gait:
@@ -596,9 +736,18 @@ def _about_complaint(msg: _Message, mention: Mention) -> bool:
     if not near:
         return True
     closest = min(near, key=lambda m: _distance(m, mention))
+    if not closest.about_patient or closest.historical:
+        return False  # "my sister got a shot last week", "chills in october, that passed"
     if closest.label == CARE:
-        return False
-    return closest.label != FINDING or bool(_implies(closest).get("cause"))
+        # "got an epidural on the 5th, since then my back throbs": the care dates the complaint
+        after = msg.doc[mention.end:msg.sentence(mention).end].text.lower()
+        return any(phrase in after for phrase in terms.grammar()["since_then"])
+    if closest.label != FINDING:
+        return True
+    # a finding dates the complaint unless it is history ("breast cancer 5 years ago");
+    # "started leaking urine yesterday" is when this began
+    names = terms.finding_specs()[closest.key]["findings"]
+    return bool(_implies(closest).get("cause")) or not set(names) <= terms.finding_rules()["history_by_nature"]
 
 
 def _duration(msg: _Message, today: Optional[date]) -> Optional[int]:
@@ -681,6 +830,8 @@ def _prior_care(msg: _Message) -> List[str]:
 
 def _unattached_side(msg: _Message) -> Optional[str]:
     free = [m.key for m in msg.of(SIDE) if id(m) not in msg.used_sides and m.about_patient and not m.negated]
+    # "my left foot drags": the side said inside a walking change that names no region
+    free += [_side_inside(m) for m in msg.of(GAIT) if m.current and not _implies(m).get("region")]
     return _combine_sides(free)
 
 
@@ -739,6 +890,7 @@ def extract(text: str, today: Optional[date] = None, nlp: Optional[Language] = N
     text = _LONG_RUN.sub(lambda run: " " * len(run.group()), text[:MAX_CHARS])
     doc = (nlp or build_pipeline())(text)
     msg = _Message(doc)
+    msg.implied = _implied_sites(msg)
     sites = _all_sites(msg)
     states = _symptom_states(msg)
     radiation_to = _radiation_to(sites)
@@ -747,7 +899,8 @@ def extract(text: str, today: Optional[date] = None, nlp: Optional[Language] = N
     severity = _severity(msg)
     causes = _causes(msg)
     cause, cause_words = _cause(msg, causes)
-    findings = _findings(msg, sites)
+    findings = _findings(msg, sites, gait, {cause for cause, _ in causes})
+    _recent_care(msg, today, findings)
     _cause_findings(msg, causes, findings)
     return Extraction(
         pain_sites=_pain_sites(msg, sites),
@@ -769,5 +922,6 @@ def extract(text: str, today: Optional[date] = None, nlp: Optional[Language] = N
         prior_care=_prior_care(msg),
         findings=findings,
         side=_unattached_side(msg),
+        site_sides=_site_sides(msg, sites),
         entities=_entities(msg, today),
     )

@@ -34,8 +34,13 @@ def _assemble(include_context: bool = True) -> Language:
     )
     ruler.add_patterns(terms.ruler_patterns())
     if include_context:
-        openers = list(terms.load("grammar")["clause_openers"])
-        context = nlp.add_pipe(components.FACTORY, config={"clause_openers": openers})
+        grammar = terms.load("grammar")
+        context = nlp.add_pipe(components.FACTORY, config={
+            "clause_openers": list(grammar["clause_openers"]),
+            "answer_marks": list(grammar["answer_marks"]),
+            "answer_words": list(grammar["answer_words"]),
+            "copulas": list(grammar["copulas"]),
+        })
         context.add_rules(terms.context_rule_specs())
     nlp.meta.update(
         {

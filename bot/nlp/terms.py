@@ -49,8 +49,9 @@ def load(name: str) -> Dict[str, Any]:
 _MACRO = re.compile(r"\{(\w+)\}")
 
 
-def expand(phrase: str, macros: Optional[Dict[str, List[str]]] = None) -> List[str]:
-    """All spellings of a phrase: "{cant} walk" -> ["can't walk", "cannot walk", ...]."""
+def expand(phrase: str, macros: Optional[Dict[str, List[str]]] = None, _depth: int = 0) -> List[str]:
+    """All spellings of a phrase: "{cant} walk" -> ["can't walk", "cannot walk", ...].
+    A macro's alternatives may use other macros ("{n} years ago"), two levels deep."""
     if not isinstance(phrase, str):
         raise ValueError(f"phrase must be text, got {phrase!r} (quote yes/no/on/off in YAML)")
     macros = load("macros") if macros is None else macros
@@ -63,7 +64,9 @@ def expand(phrase: str, macros: Optional[Dict[str, List[str]]] = None) -> List[s
     out = []
     for combo in itertools.product(*choices):
         text = re.sub(r"\s+", " ", "".join(combo)).strip().lower()
-        if text:
+        if text and _MACRO.search(text) and _depth < 2:
+            out.extend(expand(text, macros, _depth + 1))
+        elif text:
             out.append(text)
     return out
 
@@ -190,6 +193,8 @@ def context_rule_specs() -> List[Dict[str, Any]]:
             "max_scope": group.get("max_scope"),
             "allowed_types": group.get("allowed_types"),
             "terminated_by": group.get("terminated_by"),
+            # wider settings for the cue in a sentence with a question mark (components.question_rule)
+            "in_question": group.get("in_question"),
         }
         for text in phrases(group.get("phrases") or [], macros):
             if text not in seen:
@@ -225,7 +230,10 @@ def finding_specs() -> Dict[str, Dict[str, Any]]:
         group = spec.get("needs_region")
         if group is not None and group not in data["region_groups"]:
             raise ValueError(f"unknown region group {group!r} in {key}")
-        specs[key] = {"findings": list(names), "needs_region": group, "implies": implies}
+        denies = bool(spec.get("denies"))
+        if denies and set(implies) - {"cause"}:
+            raise ValueError(f"{key}: a phrase that denies implies no more than a cause")
+        specs[key] = {"findings": list(names), "needs_region": group, "implies": implies, "denies": denies}
     return specs
 
 
@@ -240,8 +248,16 @@ def finding_rules() -> Dict[str, Any]:
     for rule in data["derived"]:
         _check([rule["finding"]], codes.FINDINGS, "derived finding")
         _check(rule["regions"], codes.REGIONS, "derived regions")
-        _check(rule["symptoms"], SYMPTOM_KINDS, "derived symptoms")
+        _check(rule["symptoms"], SYMPTOM_KINDS + ("bare",), "derived symptoms")
+        if rule.get("gait"):
+            _check([rule["gait"]], codes.GAITS, "derived gait")
+        if rule.get("cause"):
+            _check([rule["cause"]], codes.CAUSES, "derived cause")
+    for rule in data.get("recent_care") or []:
+        _check([rule["finding"]], codes.FINDINGS, "recent_care finding")
+        _check(rule["care"], list(load("course")["care"]), "recent_care care")
     return {
+        "recent_care": data.get("recent_care") or [],
         "history_by_nature": frozenset(data["history_by_nature"]),
         "keep_hypothetical": frozenset(data["keep_hypothetical"]),
         "region_groups": {name: frozenset(regions) for name, regions in data["region_groups"].items()},
@@ -283,6 +299,11 @@ def grammar() -> Dict[str, Any]:
         "list_joiners": frozenset(data["list_joiners"]),
         "side_before": int(data["side_before"]),
         "side_after": int(data["side_after"]),
+        "pronouns": frozenset(data["pronouns"]),
+        "part_of": {whole: frozenset(parts) for whole, parts in data["part_of"].items()},
+        "part_joiners": frozenset(data["part_joiners"]),
+        "locator_words": frozenset(data["locator_words"]),
+        "since_then": tuple(data["since_then"]),
     }
 
 

@@ -532,3 +532,140 @@ def test_a_negated_symptom_after_a_comma_does_not_take_the_painful_region():
     result = extract("the pain is back in my lower back, no numbness")
     assert ("lower_back", "midline") in {(s.region, s.side) for s in result.pain_sites}
     assert result.numbness is False
+
+
+# -- durations, causes, severities and places patients word loosely ------------------------------
+ON_A_MONDAY = date(2026, 11, 23)
+
+
+def at_monday(text: str) -> Extraction:
+    return extract(text, ON_A_MONDAY)
+
+
+@pytest.mark.parametrize("text,days", [
+    ("since labor day my heel has been killing me", 77),
+    ("my arch has been sore since valentines day", 282),
+    ("since thanksgiving last year my left shin aches when i jog", 361),
+    ("my back went out a fortnight ago", 14),
+    ("been like this since the beginning of october, my pinky toe on the right", 53),
+    ("i was rear ended on the 14th and ever since my neck is stiff", 9),
+    ("came on suddenly 20 min ago, my right hand wont grip", 0),
+    ("didnt fall or hurt it, woke up saturday with my neck locked to one side", 2),
+    ("thursday night", 4),
+    ("got hit in a car crash on friday, now my back hurts", 3),
+    ("wait not 2 weeks, its been 2 months", 60),
+    ("i used needles years ago, clean 8 years now, lower back hurting for 2 wks", 14),
+])
+def test_durations_from_dates_holidays_and_corrections(text, days):
+    assert at_monday(text).duration_days == days
+
+
+@pytest.mark.parametrize("text", [
+    "i walk 2 miles a day no problem, its just my back that aches after",
+    "my butt goes a bit numb after 2 hours on the bike saddle but its fine once i get off",
+    "2 kids and a 9 hour shift on my feet, my arches ache",
+    "cant walk more than ten minutes without my low back aching",
+    "is the office open on memorial day",
+    "can i come in next friday for my back",
+    "what are your hours on saturday",
+    "my 8 year old has heel pain",
+])
+def test_numbers_and_days_that_do_not_date_the_complaint(text):
+    assert at_monday(text).duration_days is None
+
+
+@pytest.mark.parametrize("text,score", [
+    ("on a good day 2, on a bad day 8, my neck", 8),
+    ("i'd say seven, maybe eight, in my tailbone", 8),
+    ("pain 0 at rest, 6 when i run, right achilles", 6),
+])
+def test_severity_takes_the_worst_of_a_range_said_in_words(text, score):
+    assert at_monday(text).severity == score
+
+
+@pytest.mark.parametrize("text", [
+    "the pain wakes me every night around 3am, lower back, been 6 weeks",
+    "2 kids and a 9 hour shift on my feet, my arches ache",
+    "cant walk more than ten minutes without my low back aching",
+])
+def test_clock_times_and_hours_are_no_severity(text):
+    assert at_monday(text).severity is None
+
+
+@pytest.mark.parametrize("text,cause", [
+    ("lumbar area is sore after deadlifts at the gym", "lifting"),
+    ("back spasms since moving my daughter into her dorm on sunday", "lifting"),
+    ("riding my peloton a ton and the saddle is making my tailbone sore", "sport"),
+    ("pain 0 at rest, 6 when i run, right achilles", "sport"),
+    ("the saddle shoes for my job are stiff and my heels hurt", "footwear"),
+    ("stepped off a curb wrong and now my back is really sore", "injury"),
+    ("i cant put any weight on my left foot since i jumped down from the truck bed", "injury"),
+    ("i stand on concrete at the warehouse all shift, my heels and low back ache by lunch", "other"),
+    ("i do saddle repairs for a living, bent over a bench all day, low back is shot", "other"),
+    ("after i painted my whole house last month my neck has been sore", "other"),
+    ("didnt fall or hurt it, woke up saturday with my neck locked to one side", "none"),
+])
+def test_causes_said_in_everyday_words(text, cause):
+    assert at_monday(text).cause == cause
+
+
+@pytest.mark.parametrize("text", [
+    "my ankle is swollen with a red streak running up my shin",
+    "since memorial day my right foot goes numb on long drives",
+])
+def test_look_alike_causes(text):
+    assert at_monday(text).cause is None
+
+
+@pytest.mark.parametrize("text,region", [
+    ("my lwr bk hurts", "lower_back"),
+    ("tailbn sore 4 wks, worse sittin on hard chairs", "lower_back"),
+    ("mid bk pain 5/10", "upper_back"),
+    ("hel pain x 3 mo, wrst in am", "heel"),
+    ("bk pain 3 wks", "back"),
+    ("my ft hurts", "foot"),
+])
+def test_abbreviated_and_misspelled_regions(text, region):
+    assert region in {site.region for site in at_monday(text).pain_sites}
+
+
+def test_a_toe_on_a_foot_is_the_toe():
+    assert sites(at_monday("pinky toe on my left foot is sore from my new boots")) == [("toes", "left")]
+    assert sites(at_monday("big toe on my right foot hurts")) == [("big_toe", "right")]
+
+
+@pytest.mark.parametrize("text", [
+    "what time does the spine clinic close today",
+    "what days is the foot doctor there",
+    "is horizon blue cross accepted by your foot and ankle doctors",
+    "im 5 ft 4",
+])
+def test_clinics_and_measures_are_no_pain_region(text):
+    assert at_monday(text).pain_sites == []
+
+
+def test_abbreviated_sides():
+    assert sites(at_monday("my lowr bak and rite hipp r achin")) == [("lower_back", "midline"), ("hip", "right")]
+    assert at_monday("sciatica L side 3wks 7/10").side == "left"
+
+
+@pytest.mark.parametrize("text,side", [
+    ("im right handed if it matters, the pain is under my left shoulder blade", "left"),
+    ("diabetes on both sides of the family but my sugar is normal, the joint of my right big toe hurts", "right"),
+])
+def test_sides_that_are_no_side_of_the_body(text, side):
+    e = at_monday(text)
+    said = {site.side for site in e.pain_sites} | {e.side} | {
+        ent["value"] for ent in e.entities if ent["entity"] == "side"}
+    assert said - {None, "midline"} == {side}
+
+
+@pytest.mark.parametrize("text", [
+    "right in the middle of my low back",
+    "is the parking by the right entrance or the left one",
+])
+def test_right_as_in_exactly_or_a_place_is_no_side(text):
+    e = at_monday(text)
+    assert e.side is None
+    assert not [ent for ent in e.entities if ent["entity"] == "side"]
+    assert all(site.side in (None, "midline") for site in e.pain_sites)

@@ -204,3 +204,116 @@ PARSERS = [
 def test_parsers_never_raise(parser, text):
     result = parser(text)
     assert result in (None, True, False) or isinstance(result, (int, str, tuple))
+
+
+# -- dates patients give: holidays, days of the month, weekdays, corrections ------------------------
+MONDAY = date(2026, 11, 23)  # a Monday, with Thanksgiving (26 November) still to come
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("since labor day", 77),  # first Monday of September: 7 September 2026
+        ("since memorial day", 182),  # last Monday of May: 25 May 2026
+        ("since memorial day weekend", 182),
+        ("since valentines day", 282), ("since valentine's day", 282),
+        ("since veterans day", 12),
+        ("since easter", (MONDAY - date(2026, 4, 5)).days), ("over easter", (MONDAY - date(2026, 4, 5)).days),
+        ("since good friday", (MONDAY - date(2026, 4, 3)).days),
+        ("since thanksgiving", (MONDAY - date(2025, 11, 27)).days),  # this year's is still to come
+        ("since thanksgiving last year", (MONDAY - date(2025, 11, 27)).days),
+        ("since the 4th of july", (MONDAY - date(2026, 7, 4)).days),
+        ("since christmas eve", (MONDAY - date(2025, 12, 24)).days),
+        ("since new year's eve", (MONDAY - date(2025, 12, 31)).days),
+    ],
+)
+def test_parse_duration_holidays(text, expected):
+    assert parse.parse_duration_days(text, MONDAY) == expected
+
+
+def test_holidays_this_year_once_past():
+    after_thanksgiving = date(2026, 12, 1)
+    assert parse.parse_duration_days("since thanksgiving", after_thanksgiving) == 5
+    assert parse.parse_duration_days("since thanksgiving last year", after_thanksgiving) == 369
+
+
+@pytest.mark.parametrize(
+    "rule, year, expected",
+    [
+        ("12-25", 2026, date(2026, 12, 25)), ("09-mon-1", 2026, date(2026, 9, 7)),
+        ("05-mon-last", 2026, date(2026, 5, 25)), ("11-thu-4", 2025, date(2025, 11, 27)),
+        ("11-thu-4+1", 2025, date(2025, 11, 28)), ("easter", 2024, date(2024, 3, 31)),
+        ("easter", 2025, date(2025, 4, 20)), ("easter-2", 2026, date(2026, 4, 3)),
+        ("05-sun-2", 2026, date(2026, 5, 10)),
+    ],
+)
+def test_holiday_date_rules(rule, year, expected):
+    assert parse.holiday_date(rule, year) == expected
+
+
+def test_every_holiday_in_the_data_has_a_valid_rule():
+    for name, rule in parse.vocab()["holidays"].items():
+        assert parse.holiday_date(rule, 2026) is not None, name
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a fortnight ago", 14), ("2 fortnights", 28),
+        ("since the beginning of october", 53), ("since the start of october", 53),
+        ("on the 14th", 9), ("since the 5th", 18), ("on the 25th", 29),  # still to come: last month's
+        ("on the 5th of november", 18),
+        ("20 min ago", 0), ("a few minutes ago", 0), ("2 hours", 0),
+        ("thursday night", 4), ("woke up saturday", 2), ("on saturday", 2), ("until thursday when", 4),
+        ("since the flight on wednesday", 5), ("on friday", 3), ("monday", 7),  # today's weekday: a week ago
+        ("next friday", None), ("every monday", None), ("this coming friday", None),
+        ("i sat down", None),  # "sat" is a weekday only after since / on / last
+    ],
+)
+def test_parse_duration_dates_and_weekdays(text, expected):
+    assert parse.parse_duration_days(text, MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("wait not 2 weeks, its been 2 months", 60),  # the denied one does not count
+        ("not 3 days, more like 3 weeks", 21),
+        ("2 weeks, actually 2 months", 60),  # after a correction, the later one
+        ("3 weeks, no wait, 5 weeks", 35),
+        ("3 weeks, worse since yesterday", 21),  # no correction: the first said
+        ("not even 2 weeks", 14),  # nothing else said: kept
+    ],
+)
+def test_parse_duration_corrections(text, expected):
+    assert parse.parse_duration_days(text, MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("clean 8 years now, lower back hurting for 2 wks", 14), ("clean 8 years now", None),
+        ("sober for 2 years", None), ("2 years sober", None), ("my 8 year old", None),
+        ("for 8 years", 2920),  # a counted "years" is not also the vague "for years"
+    ],
+)
+def test_parse_duration_numbers_that_are_no_duration(text, expected):
+    assert parse.parse_duration_days(text, MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("around 3am", None), ("at 10 pm", None), ("around 3 a.m.", None), ("at 2 o'clock", None),
+        ("pain 8, worst around 3am", 8),
+        ("say seven, maybe eight", 8), ("on a good day 2, on a bad day 8", 8), ("0 at rest, 6", 6),
+        ("a 9 hour", None), ("about 2 hours", None), ("ten minutes", None), ("7 for 3 days", 7),
+    ],
+)
+def test_parse_severity_clock_times_amounts_and_hedges(text, expected):
+    assert parse.parse_severity(text) == expected
+
+
+@pytest.mark.parametrize("text", ["right handed", "I'm left-handed"])
+def test_parse_side_handedness_is_no_side(text):
+    assert parse.parse_side(text) is None

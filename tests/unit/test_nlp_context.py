@@ -1,0 +1,176 @@
+"""Negation, history, hypotheticals and clause structure in the clinical extractor.
+
+Each case is a pattern patients use (found on the development set, tests/nlu_eval/dev.yml,
+never on the held-out set): the fact it must give and the one it must not.
+"""
+from datetime import date
+
+import pytest
+
+from bot.nlp import extract
+
+TODAY = date(2026, 11, 23)
+
+
+def facts(text):
+    return extract(text, today=TODAY)
+
+
+def finding(text, name):
+    found = facts(text).findings.get(name)
+    return None if found is None else found.present
+
+
+def sites(text):
+    return {(s.region, s.side) for s in facts(text).pain_sites}
+
+
+# -- negation ------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, name", [
+    ("i dont feel faint", "feeling_faint"),  # the cue "dont feel" runs into "feel faint"
+    ("numbness in my groin? no. just the lower back", "saddle_numbness"),  # answered after the question
+    ("leaking urine - no. trouble peeing - no.", "urinary_incontinence"),
+    ("chest pain? nope", "chest_pain"),
+    ("the bladder stuff you asked about, none of that", "urinary_retention"),
+    ("i pee normal and my bowels are fine", "urinary_retention"),  # a phrase that says all is well
+    ("i pee normal and my bowels are fine", "bowel_incontinence"),
+    ("my sugar is normal", "diabetes"),
+    ("no bowel trouble and i can feel everything down there", "saddle_numbness"),
+    ("no redness or swelling on my foot", "foot_swelling"),  # the foot shares the denial
+    ("never been told i have osteoporosis", "osteoporosis"),
+    ("i wouldnt call it uncontrolled", "pain_uncontrolled"),
+    ("lost some weight but on purpose, i've been dieting", "weight_loss"),
+])
+def test_denied(text, name):
+    assert finding(text, name) is False
+
+
+def test_a_dash_answer_must_end_its_clause():
+    """"back pain - no numbness": the "no" is about the numbness, not the back."""
+    ex = facts("back pain - no numbness")
+    assert ex.numbness is False
+    assert ("back", "midline") in sites("back pain - no numbness")
+
+
+def test_negation_ends_where_a_region_starts_a_new_clause():
+    ex = facts("no fever, chills, or weight loss, back has been sore for 10 days")
+    assert ex.findings["fever"].present is False and ex.findings["weight_loss"].present is False
+    assert {s.region for s in ex.pain_sites} == {"back"}
+    assert not facts("no back pain").pain_sites  # no comma: one phrase, denied
+
+
+def test_a_denied_finding_does_not_deny_the_symptom_it_is_a_kind_of():
+    """Denying saddle numbness says nothing about numbness in the legs."""
+    ex = facts("no saddle numbness")
+    assert ex.findings["saddle_numbness"].present is False
+    assert ex.numbness is None
+
+
+# -- over, past -----------------------------------------------------------------------------
+@pytest.mark.parametrize("text, name", [
+    ("had a fever last week but its gone, back still hurts", "fever"),
+    ("ran a fever for a couple days last month, gone now, lower back is still sore", "fever"),
+    ("had night sweats and chills a while back, none lately", "fever"),
+    ("my foot ulcer healed in the spring, now the heel hurts", "foot_wound"),
+])
+def test_resolved_findings_are_not_current(text, name):
+    assert finding(text, name) is not True
+
+
+def test_history_type_findings_stay_history_when_resolved():
+    assert finding("i had breast cancer but im in remission", "cancer_history") is True
+
+
+def test_past_walking_change_is_not_current():
+    assert facts("the foot drop i had after my fusion went away, walking normal now").gait == []
+    assert facts("limped for a while after my hip replacement years ago but walk fine now").gait == []
+    assert facts("walking is fine but i trip on the stairs").gait == ["tripping"]  # said after: current
+
+
+def test_used_to_reaches_back():
+    ex = facts("both legs used to go numb when i was pregnant")
+    assert ex.numbness is None and "bilateral_leg_symptoms" not in ex.findings
+
+
+# -- hypothetical, family ----------------------------------------------------------------------
+@pytest.mark.parametrize("text, name", [
+    ("does my insurance cover back surgery", "prior_spine_surgery"),
+    ("i want to lose weight, do you do weight loss programs", "weight_loss"),
+    ("im afraid my neck pain means something serious like a tumor", "cancer_history"),
+    ("would an infection show up as a fever? my back hurts", "fever"),
+    ("would an infection show up as a fever? my back hurts", "current_infection"),
+    ("my pcp said watch for fever or leg weakness", "fever"),
+    ("they are testing me for osteoporosis", "osteoporosis"),
+    ("my twin had a stroke at 50", "stroke_signs"),
+    ("diabetes on both sides of the family", "diabetes"),
+])
+def test_not_had(text, name):
+    assert finding(text, name) is None
+
+
+def test_a_condition_in_a_question_is_not_a_symptom():
+    ex = facts("if my foot goes numb should i come in right away? right now its just my lower back")
+    assert ex.numbness is None
+    assert {s.region for s in ex.pain_sites} == {"lower_back"}
+    ex = facts("what happens if both my legs go numb, is that an er thing")
+    assert ex.numbness is None and "bilateral_leg_symptoms" not in ex.findings
+
+
+def test_fear_ends_at_i():
+    assert finding("im scared, i cant pee", "urinary_retention") is True
+    assert finding("should i worry that i cant feel my bottom?", "saddle_numbness") is True
+
+
+# -- red flags said in other words ---------------------------------------------------------------
+@pytest.mark.parametrize("text, name", [
+    ("crushing chest pain and i cant catch my breath", "shortness_of_breath"),
+    ("my face feels droopy and my left arm is weak", "stroke_signs"),
+    ("got an epidural 2 weeks ago, since then im running 100.8", "recent_spinal_procedure"),
+    ("got an epidural 2 weeks ago, since then im running 100.8", "fever"),
+    ("pain in my left leg and numbness in my right leg", "bilateral_leg_symptoms"),
+    ("my pants are falling off and i havent been dieting", "weight_loss"),
+    ("it wakes me up at night", "night_pain"),
+])
+def test_red_flags_in_lay_words(text, name):
+    assert finding(text, name) is True
+
+
+@pytest.mark.parametrize("text", [
+    "had epidurals in 2019",                        # not recent
+    "had a cortisone shot in my heel 2 weeks ago",  # not spinal
+])
+def test_old_or_non_spinal_injections_are_not_recent_spinal_procedures(text):
+    assert finding(text, "recent_spinal_procedure") is None
+
+
+def test_running_a_distance_is_no_fever():
+    assert finding("i was running 5 miles a day", "fever") is None
+
+
+# -- places and sides ----------------------------------------------------------------------------
+def test_a_place_named_after_its_part_only_locates_it():
+    assert sites("pinky toe on my left foot is sore") == {("toes", "left")}
+
+
+def test_a_region_after_it_is_the_complaint():
+    assert sites("had some numbness down there after giving birth but that cleared up, now its my right heel") == {
+        ("heel", "right")}
+    assert sites("i walk with a limp now and use a cane, the right hip is the problem") == {("hip", "right")}
+
+
+def test_side_a_few_words_before_a_spine_region():
+    assert sites("my pain is on the right side of my lower back") == {("lower_back", "right")}
+
+
+def test_a_correction_takes_the_first_place_back():
+    assert {s.region for s in facts("i said my back but i meant my neck").pain_sites} == {"neck"}
+
+
+def test_sides_of_numb_places_are_kept():
+    assert facts("my feet are numb").site_sides == {"foot": "both"}
+
+
+def test_a_side_inside_a_walking_change_is_kept():
+    ex = facts("my right foot drags when i walk")
+    assert ex.gait == ["dragging_foot"] and ex.side == "right"
+    assert facts("cant lift my right foot up properly").weakness_sites == ["foot"]

@@ -102,6 +102,7 @@ browser:
 # non-zero exit under the targets. Rasa's 5-fold cross-validation is slow (tens of minutes
 # on 2 cores), so it is its own target, outside CI.
 eval-nlu: setup
+	MODEL_FILE=$(MODEL_FILE) $(PY) scripts/eval_nlu.py --all
 	MODEL_FILE=$(MODEL_FILE) $(PY) scripts/eval_nlu.py
 
 cross-validate: deps

@@ -679,6 +679,58 @@ def run(model: Optional[Path], data: Path = DEFAULT_DATA, extract_only: bool = F
     return res, meta
 
 
+SUMMARY_SECTION = "NLU evaluation, every set"
+SET_ROLES = {
+    "heldout": "held-out test (the targets; never tuned on)",
+    "blind2": "blind (written without seeing the extractor; measured, never tuned on)",
+    "dev": "development (tuned on): hard patterns",
+    "dev2": "development (tuned on): broad coverage",
+    "dev3": "development (tuned on): first written and measured blind",
+    "dev4": "development (tuned on): findings in context",
+}
+
+
+def run_all(model: Optional[Path]) -> Tuple[List[Tuple[str, Results]], Dict[str, Any]]:
+    """Every set of EVAL_SETS; intents too when a model is given (loaded once)."""
+    agent_intents = None
+    if model is not None:
+        texts = {name: [c.text for c in load_cases(path)[1]] for name, path in EVAL_SETS.items()}
+        flat = [t for name in EVAL_SETS for t in texts[name]]
+        predicted = predict_intents(model, flat)
+        agent_intents, at = {}, 0
+        for name in EVAL_SETS:
+            agent_intents[name] = predicted[at:at + len(texts[name])]
+            at += len(texts[name])
+    out = []
+    for name, path in EVAL_SETS.items():
+        today, cases = load_cases(path)
+        facts = [extract_facts(c.text, today) for c in cases]
+        out.append((name, evaluate(cases, facts, None if agent_intents is None else agent_intents[name])))
+    meta = {"date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "model": "(none: --extract-only)" if model is None else str(model)}
+    return out, meta
+
+
+def render_summary(rows: List[Tuple[str, Results]], meta: Dict[str, Any]) -> str:
+    out = [f"_Written by `make eval-nlu` (scripts/eval_nlu.py --all) on {meta['date']}. Do not edit by hand._\n",
+           f"- Model: `{meta['model']}`; facts from bot.nlp.extract",
+           "- The targets apply to the held-out set; the blind set says how the extractor does on messages "
+           "nobody tuned it on; the development sets are what it was tuned on (tests/nlu_eval/*.yml).\n"]
+    header = ["set", "role", "messages", "intent macro-F1", "region F1", "side F1", "gait F1", "finding F1",
+              "context accuracy", "red flags from context", "red flag fired when it must", "false red flags"]
+    table = []
+    for name, res in rows:
+        table.append((
+            f"`{name}`", SET_ROLES.get(name, ""), res.n,
+            res.intent_macro_f1, res.entities["region"].f1, res.entities["side"].f1, res.entities["gait"].f1,
+            res.entities["finding"].f1, res.context_accuracy, len(res.context_red_flags),
+            f"{res.must_fire[0]}/{res.must_fire[1]}", len(res.false_alarms)))
+    out.append(_table(header, table))
+    out.append("\nTargets (held-out): intent macro-F1 >= 0.95; region, side, gait F1 >= 0.92; context accuracy "
+               ">= 0.97; red flags from negated, family, hypothetical or past mentions = 0.")
+    return "\n".join(out) + "\n"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="model archive (default: $MODEL_FILE or the newest models/*.tar.gz)")
@@ -689,7 +741,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--extract-only", action="store_true", help="facts only, no model (intents not evaluated)")
     parser.add_argument("--json", help="also write the raw results as JSON here")
     parser.add_argument("--max-errors", type=int, default=25, help="error rows per table (default: %(default)s)")
+    parser.add_argument("--all", action="store_true",
+                        help="a summary table of every evaluation set (section '%s')" % SUMMARY_SECTION)
     args = parser.parse_args(argv)
+
+    if args.all:
+        model = None if args.extract_only else find_model(args.model)
+        if not args.extract_only and model is None:
+            print("no trained model found: run `make model` (or pass --model / set MODEL_FILE)", file=sys.stderr)
+            return 2
+        rows, meta = run_all(model)
+        if model is not None:
+            meta["model"] = str(Path(model).resolve().relative_to(ROOT)) if Path(model).resolve().is_relative_to(ROOT) \
+                else str(model)
+        body = render_summary(rows, meta)
+        print(body)
+        if not args.no_write and (not args.extract_only or args.write):
+            replace_section(Path(args.doc), SUMMARY_SECTION, body)
+            print(f"updated {args.doc} (section '{SUMMARY_SECTION}')")
+        return 0
 
     data = Path(args.data)
     if not data.exists():

@@ -194,10 +194,11 @@ class ClinicContext:
             rule = self._matcher.rule_map[self.nlp.vocab.strings[match_id]]
             if any(i in in_target for i in range(start, end)):
                 # "don't feel" + "feel faint": a cue that runs into a target keeps the
-                # words before it ("don't"), so the target is still negated; so does
-                # "and" of "and i" + "i can feel everything down there". A cue that
-                # starts inside a target (the "n't" of "can't pee") is dropped.
-                if start in in_target or rule.direction not in ("FORWARD", "TERMINATE"):
+                # words before it ("don't"), so the target is still negated; so do "and"
+                # of "and i" + "i can feel everything down there" and "from the" of
+                # "from the" + "bike seat". A cue that starts inside a target (the "n't"
+                # of "can't pee") is dropped.
+                if start in in_target:
                     continue
                 end = next(i for i in range(start, end) if i in in_target)
             if rule.literal in self._in_question and self._in_a_question(doc, bounds[start]):
@@ -329,3 +330,86 @@ def make_clinic_context(
 ) -> ClinicContext:
     return ClinicContext(nlp, name, target_labels, drop_labels, span_group, clause_openers, answer_marks,
                          answer_words, copulas)
+
+
+# -- findings said in words no phrase list foresaw --------------------------------------------
+COOCCUR_FACTORY = "clinic_cooccur"
+COOCCUR_FILE = "cooccur.json"
+_CLAUSE_ENDS = frozenset({",", ";", ".", "?", "!", "but", "though", "although", "however", "except", "and", "or",
+                          "&", "plus"})
+_NEGATORS = frozenset({"not", "n't", "nt", "no", "never", "without", "nor"})
+
+
+def _word_test(words: Iterable[str]):
+    exact = {w for w in words if not w.endswith("*")}
+    prefixes = tuple(w[:-1] for w in words if w.endswith("*"))
+    return lambda text: text in exact or (bool(prefixes) and text.startswith(prefixes))
+
+
+class ClinicCooccur:
+    """FINDING entities from two words said close together in one clause, for the many
+    ways no phrase list can foresee: "my privates have gone kind of numb" is saddle
+    numbness whatever the words between. A rule (data/nlp/findings.yml cooccur) names
+    the finding entity, a word list for each part and the largest gap. Entities already
+    there win when they are findings, walking changes or look-alikes; a region or a
+    symptom inside the new span gives way to it. A span with a negation word inside
+    is not made: ConText must see that word as a cue, outside the finding."""
+
+    def __init__(self, nlp: Language, name: str):
+        self.name = name
+        self.rules: List[Dict[str, Any]] = []
+        self._tests: List[Tuple[Dict[str, Any], Any, Any]] = []
+
+    def add_rules(self, rules: Iterable[Dict[str, Any]]) -> None:
+        for rule in rules:
+            self.rules.append(rule)
+            first, second = (_word_test(words) for words in rule["words"])
+            self._tests.append((rule, first, second))
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self._tests:
+            return doc
+        keep = {"FINDING", "GAIT", "GAIT_OK", "IGNORE", "CARE", "CAUSE"}
+        taken = {i for ent in doc.ents if ent.label_ in keep for i in range(ent.start, ent.end)}
+        new: List[Span] = []
+        for sent in doc.sents:
+            lower = [t.lower_ for t in sent]
+            for rule, first, second in self._tests:
+                a = [i for i, w in enumerate(lower) if first(w)]
+                b = [j for j, w in enumerate(lower) if second(w)]
+                best = None
+                for i in a:
+                    for j in b:
+                        lo, hi = min(i, j), max(i, j)
+                        if i == j or hi - lo > rule["window"]:
+                            continue
+                        between = lower[lo + 1:hi]
+                        if any(w in _CLAUSE_ENDS or w in _NEGATORS for w in between):
+                            continue
+                        if any(sent.start + k in taken for k in range(lo, hi + 1)):
+                            continue
+                        if best is None or hi - lo < best[1] - best[0]:
+                            best = (lo, hi)
+                if best is not None:
+                    span = Span(doc, sent.start + best[0], sent.start + best[1] + 1, label="FINDING",
+                                span_id=rule["entity"])
+                    new.append(span)
+                    taken.update(range(span.start, span.end))
+        if new:
+            kept = [ent for ent in doc.ents if not any(_overlaps((ent.start, ent.end), (n.start, n.end)) for n in new)]
+            doc.ents = sorted(kept + new, key=lambda e: e.start)
+        return doc
+
+    def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / COOCCUR_FILE, self.rules)
+
+    def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> "ClinicCooccur":
+        self.add_rules(srsly.read_json(ensure_path(path) / COOCCUR_FILE))
+        return self
+
+
+@Language.factory(COOCCUR_FACTORY)
+def make_clinic_cooccur(nlp: Language, name: str) -> ClinicCooccur:
+    return ClinicCooccur(nlp, name)

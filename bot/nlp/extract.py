@@ -232,8 +232,13 @@ def _side_before(msg: _Message, region: Mention) -> Optional[str]:
 
 def _side_after(msg: _Message, region: Mention) -> Optional[str]:
     reach = terms.grammar()["side_after"]
+    letters = terms.load("sides")["side_letters"]
     for i in range(region.end, min(region.end + reach, len(msg.doc))):
         mention = msg.owner.get(i)
+        if mention is None and msg.doc[i].lower_ in letters and i > region.end and msg.owner.get(i - 1) is not None:
+            # "knee pain L 5/10": a lone letter right after the region's symptom
+            msg.letter_sides.append((i, letters[msg.doc[i].lower_]))
+            return letters[msg.doc[i].lower_]
         if mention is not None and mention.label == REGION:
             return None
         if mention is not None and mention.label == SIDE and not mention.negated:

@@ -1,8 +1,9 @@
 """Building, caching, saving and loading the clinical spaCy pipeline.
 
-blank English -> sentencizer -> entity_ruler (data/nlp patterns) -> clinic_context
-(medspaCy ConText). No trained model and no download: everything comes from the
-data files, so the pipeline builds offline and the same way everywhere.
+blank English -> sentencizer -> entity_ruler (data/nlp patterns) -> clinic_cooccur
+(findings from two words said close together) -> clinic_context (medspaCy ConText).
+No trained model and no download: everything comes from the data files, so the
+pipeline builds offline and the same way everywhere.
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ def _assemble(include_context: bool = True) -> Language:
     )
     ruler.add_patterns(terms.ruler_patterns())
     if include_context:
+        # findings from words said close together, then ConText over all of them
+        cooccur = nlp.add_pipe(components.COOCCUR_FACTORY)
+        cooccur.add_rules(terms.cooccur_rules())
         grammar = terms.load("grammar")
         context = nlp.add_pipe(components.FACTORY, config={
             "clause_openers": list(grammar["clause_openers"]),

@@ -265,6 +265,21 @@ def finding_rules() -> Dict[str, Any]:
     }
 
 
+def cooccur_rules() -> List[Dict[str, Any]]:
+    """findings.yml cooccur: {entity, window, words: [[...], [...]]}, checked."""
+    rules = load("findings").get("cooccur") or []
+    specs = finding_specs()
+    for rule in rules:
+        if rule["entity"] not in specs:
+            raise ValueError(f"cooccur: unknown finding entity {rule['entity']!r}")
+        if len(rule["words"]) != 2 or not all(rule["words"]):
+            raise ValueError(f"cooccur {rule['entity']}: two word lists needed")
+        if not 1 <= int(rule["window"]) <= 10:
+            raise ValueError(f"cooccur {rule['entity']}: window must be 1..10")
+    return [{"entity": r["entity"], "window": int(r["window"]),
+             "words": [[str(w).lower() for w in ws] for ws in r["words"]]} for r in rules]
+
+
 @lru_cache(maxsize=1)
 def cause_rules() -> Dict[str, Any]:
     """cause_priority and cause_findings from course.yml, checked."""

@@ -174,3 +174,40 @@ def test_a_side_inside_a_walking_change_is_kept():
     ex = facts("my right foot drags when i walk")
     assert ex.gait == ["dragging_foot"] and ex.side == "right"
     assert facts("cant lift my right foot up properly").weakness_sites == ["foot"]
+
+
+# -- findings from two words said close together (data/nlp/findings.yml cooccur) ------------------
+@pytest.mark.parametrize("text, name", [
+    ("my privates have gone kind of numb", "saddle_numbness"),
+    ("the pee just wont come out", "urinary_retention"),
+    ("had a couple of leaks in my underwear", "urinary_incontinence"),
+    ("lost like a dozen pounds somehow", "weight_loss"),
+    ("my speech is all slurry and jumbled", "stroke_signs"),
+])
+def test_findings_in_words_no_phrase_list_has(text, name):
+    assert finding(text, name) is True
+
+
+@pytest.mark.parametrize("text, name", [
+    ("my foot is numb and my groin aches", "saddle_numbness"),        # "and": two clauses
+    ("my horses saddle doesnt fit right", "saddle_numbness"),         # a saddle is no body part
+    ("my crotch goes numb from the bike seat on long rides", "saddle_numbness"),  # pressure, not a red flag
+])
+def test_close_words_that_are_not_the_finding(text, name):
+    assert finding(text, name) is not True
+
+
+def test_a_negation_between_the_words_stays_a_negation():
+    ex = facts("my privates are not numb")
+    assert ex.findings.get("saddle_numbness") is None or ex.findings["saddle_numbness"].present is False
+    assert ex.numbness is False
+
+
+def test_saved_pipeline_keeps_the_cooccurrence_rules(tmp_path):
+    import spacy
+
+    from bot.nlp.pipeline import save_pipeline
+
+    nlp = spacy.load(save_pipeline(tmp_path / "nlp"))
+    ex = extract("my privates have gone kind of numb", today=TODAY, nlp=nlp)
+    assert ex.findings["saddle_numbness"].present is True

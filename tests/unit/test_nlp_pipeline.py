@@ -30,7 +30,7 @@ def test_pipeline_is_cached(nlp):
 
 def test_pipeline_components(nlp):
     assert nlp.lang == "en"
-    assert nlp.pipe_names == ["sentencizer", "entity_ruler", "clinic_context"]
+    assert nlp.pipe_names == ["sentencizer", "entity_ruler", "clinic_cooccur", "clinic_context"]
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ print(json.dumps([nlp.pipe_names, e.numbness, "cancer_history" in e.findings,
     result = _run(code, str(ROOT))
     assert result.returncode == 0, result.stderr[-2000:]
     names, numbness, cancer, pain_sites = json.loads(result.stdout.strip().splitlines()[-1])
-    assert names == ["sentencizer", "entity_ruler", "clinic_context"]
+    assert names == ["sentencizer", "entity_ruler", "clinic_cooccur", "clinic_context"]
     assert numbness is False and cancer is False and pain_sites == [["leg", "left"]]
 
 

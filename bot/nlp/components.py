@@ -18,6 +18,7 @@ import srsly
 from medspacy.common.medspacy_matcher import MedspacyMatcher
 from medspacy.context import DEFAULT_ATTRIBUTES, ConText, ConTextGraph, ConTextModifier, ConTextRule
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
@@ -26,6 +27,7 @@ from bot.nlp import terms
 FACTORY = "clinic_context"
 RULES_FILE = "rules.json"
 _FIXED_SCOPE = ("TERMINATE", "PSEUDO")  # directions whose scope limit_scope never changes
+_NOT_PARTICLES = frozenset({"HISTORICAL", "FAMILY", "HYPOTHETICAL"})
 # Ends every scope where a clause_opener follows a mention (see __call__).
 _CLAUSE_BREAK = ConTextRule("clause break", "TERMINATE", direction="TERMINATE")
 # "numbness in my groin? no." / "leaking urine - no.": a short answer after a question
@@ -84,8 +86,13 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
     another cue of its own category."""
     if modifier.direction in _FIXED_SCOPE or not _overlaps(modifier.scope_span, other.scope_span):
         return
-    if other.rule is _CLAUSE_BREAK and modifier.direction == "BACKWARD":
-        return  # "the foot drop i had after my fusion went away": a relative clause, not a new one
+    if _overlaps(modifier.modifier_span, other.modifier_span):
+        return  # ", i havent" is a denial; its own ", i" does not end it
+    # "the foot drop i had after my fusion went away", "sprained it in the spring": a clause
+    # break ends scopes that run forward; looking back, the words are one clause.
+    backward_only_of_break = other.rule is _CLAUSE_BREAK
+    if backward_only_of_break and modifier.direction == "BACKWARD":
+        return
     if other.direction != "TERMINATE" and other.category not in modifier.rule.terminated_by:
         if other.category != modifier.category:
             return
@@ -96,7 +103,7 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
     # medspaCy keeps the scope in these two attributes; it has no setter for them.
     if modifier.direction in ("FORWARD", "BIDIRECTIONAL") and other_start > start:
         modifier._scope_end = min(modifier._scope_end, other_start)
-    if modifier.direction in ("BACKWARD", "BIDIRECTIONAL") and other_end < end:
+    if modifier.direction in ("BACKWARD", "BIDIRECTIONAL") and other_end < end and not backward_only_of_break:
         modifier._scope_start = max(modifier._scope_start, other_end)
 
 
@@ -139,12 +146,16 @@ class ClinicContext:
         answer_marks: Iterable[str] = (),
         answer_words: Iterable[str] = (),
         copulas: Iterable[str] = (),
+        closing_denials: Iterable[str] = (),
     ):
         self.name = name
         self.clause_openers = frozenset(clause_openers)
         self.answer_marks = frozenset(answer_marks)
         self.answer_words = frozenset(answer_words)
         self.copulas = frozenset(copulas)
+        self.closing_denials = list(closing_denials)
+        self._closing = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._closing.add("closing", [nlp.make_doc(text) for text in self.closing_denials])
         # "no fevers, the heel is worst when...": a region followed by one of these is a subject
         self.verbs = frozenset({"is", "'s", "are", "'re", "has", "have", "was", "were", "feels", "feel", "gets", "keeps",
                                 "started", "starts", "hurts", "aches"})
@@ -188,11 +199,15 @@ class ClinicContext:
         """Cues in the doc, minus those inside a target (the "n't" of "can't pee"),
         plus the clause breaks."""
         in_target = {i for span in targets for i in range(span.start, span.end)}
+        # "after my baby" is a cause and a past time: a cue of time, family or fear that
+        # is a cause or a treatment still counts
+        in_care_or_cause = {i for span in targets if span.label_ in ("CAUSE", "CARE") for i in range(span.start, span.end)}
         bounds = _sentence_bounds(doc)
         cues = []
         for match_id, start, end in self._matcher(doc):
             rule = self._matcher.rule_map[self.nlp.vocab.strings[match_id]]
-            if any(i in in_target for i in range(start, end)):
+            if any(i in in_target for i in range(start, end)) and not (
+                    rule.category in _NOT_PARTICLES and all(i in in_care_or_cause for i in range(start, end))):
                 # "don't feel" + "feel faint": a cue that runs into a target keeps the
                 # words before it ("don't"), so the target is still negated; so do "and"
                 # of "and i" + "i can feel everything down there" and "from the" of
@@ -259,6 +274,29 @@ class ClinicContext:
                 continue
             sent_start = bounds[i][0]
             found.append(ConTextModifier(_ANSWER_NO, i, i + 2, doc, max(sent_start, i - ANSWER_REACH), i))
+        return found + self._closing_denials(doc, bounds)
+
+    def _closing_denials(self, doc: Doc, bounds: List[Tuple[int, int]]) -> List[ConTextModifier]:
+        """"fever no, chills no", "told to call if i got weakness in both legs, i havent":
+        a denial that closes its clause (punctuation or the end follows) negates that
+        clause, or the clause before when its own holds nothing else."""
+        found = []
+        taken: set = set()
+        for start, end in sorted(((s, e) for _, s, e in self._closing(doc)), key=lambda se: (se[0], -se[1])):
+            if start in taken or (end < len(doc) and not doc[end].is_punct):
+                continue
+            taken.update(range(start, end))
+            sent_start = bounds[start][0]
+            clause = start
+            while clause > sent_start and doc[clause - 1].text not in (",", ";"):
+                clause -= 1
+            if clause == start and clause > sent_start:  # ", i havent": the clause before
+                clause -= 1
+                while clause > sent_start and doc[clause - 1].text not in (",", ";"):
+                    clause -= 1
+            reach = max(clause, start - ANSWER_REACH - 4)
+            if reach < start:
+                found.append(ConTextModifier(_ANSWER_NO, start, end, doc, reach, start))
         return found
 
     @staticmethod
@@ -315,6 +353,7 @@ class ClinicContext:
         "answer_marks": [],
         "answer_words": [],
         "copulas": [],
+        "closing_denials": [],
     },
 )
 def make_clinic_context(
@@ -327,9 +366,10 @@ def make_clinic_context(
     answer_marks: List[str],
     answer_words: List[str],
     copulas: List[str],
+    closing_denials: List[str],
 ) -> ClinicContext:
     return ClinicContext(nlp, name, target_labels, drop_labels, span_group, clause_openers, answer_marks,
-                         answer_words, copulas)
+                         answer_words, copulas, closing_denials)
 
 
 # -- findings said in words no phrase list foresaw --------------------------------------------

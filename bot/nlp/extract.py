@@ -329,12 +329,15 @@ def _listed_with(msg: _Message, anchor: Mention, step: int) -> List[Mention]:
     found = [anchor]
     sent = msg.sentence(anchor)
     i = anchor.start - 1 if step < 0 else anchor.end
+    joined = False  # "pain and numbness": a joiner between; "pain doesn't go down" is no list
     while sent.start <= i < sent.end:
         mention = msg.owner.get(i)
-        if mention is not None and anchor_kind(mention):
+        if mention is not None and anchor_kind(mention) and joined:
             found.append(mention)
+            joined = False
             i = mention.start - 1 if step < 0 else mention.end
         elif mention is None and msg.doc[i].lower_ in joiners:
+            joined = True
             i += step
         else:
             break
@@ -665,13 +668,26 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
                 _set_finding(findings, rule["finding"], True, msg.words(care))
 
 
+_FINE_WORDS = frozenset({"ok", "okay", "fine", "normal", "good", "alright", "regular", "normally"})
+_FINE_SKIP = frozenset({"n", "+", "is", "are", "'s", "'re", "feel", "feels", "seem", "seems", "both", "all", "totally", "working",
+                        "work", "works", "and", "or", ",", "&", "been", "has", "have", "completely", "pretty", "perfectly"})
+
+
 def _said_fine(msg: _Message, mention: Mention) -> bool:
-    """"my bladder and bowels are normal": the finding is followed by "is fine"."""
+    """"my bladder and bowels are normal", "bowel control, bladder control, both totally
+    normal": the finding, or the list it is in, is followed by "is fine"."""
     i = mention.end
-    while i < len(msg.doc) and i not in msg.owner and msg.doc[i].lower_ in ("is", "are", "'s", "'re", "feel", "feels",
-                                                                           "seem", "seems", "both", "all", "totally"):
-        i += 1
+    while i < len(msg.doc):
+        owner = msg.owner.get(i)
+        if owner is not None and owner.label == FINDING:
+            i = owner.end
+        elif owner is None and msg.doc[i].lower_ in _FINE_SKIP:
+            i += 1
+        else:
+            break
     after = msg.owner.get(i)
+    if after is None and i < len(msg.doc) and msg.doc[i].lower_ in _FINE_WORDS:
+        return True  # "bladder n bowels ok": a bare "ok" only right after the list
     return after is not None and after.label == SYMPTOM and after.key == "ok" and not after.negated
 
 

@@ -44,6 +44,7 @@ def _assemble(include_context: bool = True) -> Language:
             "answer_marks": list(grammar["answer_marks"]),
             "answer_words": list(grammar["answer_words"]),
             "copulas": list(grammar["copulas"]),
+            "closing_denials": list(grammar["closing_denials"]),
         })
         context.add_rules(terms.context_rule_specs())
     nlp.meta.update(

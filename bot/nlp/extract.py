@@ -668,6 +668,7 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
                 _set_finding(findings, rule["finding"], True, msg.words(care))
 
 
+REQUEST_FINDINGS = frozenset({"diabetic_foot_check", "wants_injections"})  # what the patient asks for
 _FINE_WORDS = frozenset({"ok", "okay", "fine", "normal", "good", "alright", "regular", "normally"})
 _FINE_SKIP = frozenset({"n", "+", "is", "are", "'s", "'re", "feel", "feels", "seem", "seems", "both", "all", "totally", "working",
                         "work", "works", "and", "or", ",", "&", "been", "has", "have", "completely", "pretty", "perfectly"})
@@ -694,7 +695,9 @@ def _said_fine(msg: _Message, mention: Mention) -> bool:
 def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str]) -> Dict[str, Finding]:
     findings: Dict[str, Finding] = {}
     for mention in msg.of(FINDING):
-        present = _finding_present(mention) and not _said_fine(msg, mention)
+        # "due for my foot exam, no problems right now": a request is not denied by "fine"
+        request = set(terms.finding_specs()[mention.key]["findings"]) <= REQUEST_FINDINGS
+        present = _finding_present(mention) and (request or not _said_fine(msg, mention))
         for name in _finding_names(msg, mention):
             _set_finding(findings, name, present, msg.words(mention))
     for rule in terms.finding_rules()["derived"]:

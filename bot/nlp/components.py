@@ -28,6 +28,9 @@ FACTORY = "clinic_context"
 RULES_FILE = "rules.json"
 _FIXED_SCOPE = ("TERMINATE", "PSEUDO")  # directions whose scope limit_scope never changes
 _NOT_PARTICLES = frozenset({"HISTORICAL", "FAMILY", "HYPOTHETICAL"})
+# "no fevers, the heel is worst when...": a region right before one of these is a subject
+_SUBJECT_VERBS = frozenset({"is", "'s", "are", "'re", "has", "have", "was", "were", "feels", "feel", "gets", "keeps",
+                            "started", "starts", "hurts", "aches"})
 # Ends every scope where a clause_opener follows a mention (see __call__).
 _CLAUSE_BREAK = ConTextRule("clause break", "TERMINATE", direction="TERMINATE")
 # "numbness in my groin? no." / "leaking urine - no.": a short answer after a question
@@ -90,8 +93,8 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
         return  # ", i havent" is a denial; its own ", i" does not end it
     # "the foot drop i had after my fusion went away", "sprained it in the spring": a clause
     # break ends scopes that run forward; looking back, the words are one clause.
-    backward_only_of_break = other.rule is _CLAUSE_BREAK
-    if backward_only_of_break and modifier.direction == "BACKWARD":
+    is_break = other.rule is _CLAUSE_BREAK
+    if is_break and modifier.direction == "BACKWARD":
         return
     if other.direction != "TERMINATE" and other.category not in modifier.rule.terminated_by:
         if other.category != modifier.category:
@@ -103,7 +106,7 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
     # medspaCy keeps the scope in these two attributes; it has no setter for them.
     if modifier.direction in ("FORWARD", "BIDIRECTIONAL") and other_start > start:
         modifier._scope_end = min(modifier._scope_end, other_start)
-    if modifier.direction in ("BACKWARD", "BIDIRECTIONAL") and other_end < end and not backward_only_of_break:
+    if modifier.direction in ("BACKWARD", "BIDIRECTIONAL") and other_end < end and not is_break:
         modifier._scope_start = max(modifier._scope_start, other_end)
 
 
@@ -156,9 +159,6 @@ class ClinicContext:
         self.closing_denials = list(closing_denials)
         self._closing = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._closing.add("closing", [nlp.make_doc(text) for text in self.closing_denials])
-        # "no fevers, the heel is worst when...": a region followed by one of these is a subject
-        self.verbs = frozenset({"is", "'s", "are", "'re", "has", "have", "was", "were", "feels", "feel", "gets", "keeps",
-                                "started", "starts", "hurts", "aches"})
         self._in_question: Dict[str, ConTextRule] = {}
         self.nlp = nlp
         self.target_labels = frozenset(target_labels)
@@ -250,7 +250,7 @@ class ClinicContext:
             if before < 0 or doc[before].lower_ not in (",", ";", "and", "&", "n", "but"):
                 continue
             after = span.end
-            verb = after < len(doc) and doc[after].lower_ in self.verbs
+            verb = after < len(doc) and doc[after].lower_ in _SUBJECT_VERBS
             while after < len(doc) and after not in symptom_at and doc[after].lower_ in self.copulas:
                 after += 1
             if verb or after in symptom_at:

@@ -509,7 +509,7 @@ def _symptom_states(msg: _Message) -> Dict[str, Optional[bool]]:
     """kind -> True (said), False (denied) or None; affirmed beats denied."""
     states: Dict[str, Optional[bool]] = {}
     for mention in msg.mentions:
-        kind = anchor_kind(mention) or _gait_symptom(mention)
+        kind = anchor_kind(mention)
         if not kind or not mention.about_patient or mention.historical:
             continue
         if mention.negated and mention.label != SYMPTOM:
@@ -517,10 +517,6 @@ def _symptom_states(msg: _Message) -> Dict[str, Optional[bool]]:
             continue
         states[kind] = True if not mention.negated else (states.get(kind) or False)
     return states
-
-
-def _gait_symptom(mention: Mention) -> Optional[str]:
-    return _implies(mention).get("symptom") if mention.label == GAIT else None
 
 
 def _regions(sites: Iterable[Site], kinds: Iterable[str], roles: Iterable[str] = ("site",)) -> List[str]:

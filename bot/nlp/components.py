@@ -96,6 +96,11 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
     is_break = other.rule is _CLAUSE_BREAK
     if is_break and modifier.direction == "BACKWARD":
         return
+    # "i must have lost weight but i havent": a closing denial right after "but" is
+    # the answer to what came before it, not a new clause.
+    if (modifier.rule is _ANSWER_NO and other.direction == "TERMINATE"
+            and other.modifier_span[1] == modifier.modifier_span[0]):
+        return
     if other.direction != "TERMINATE" and other.category not in modifier.rule.terminated_by:
         if other.category != modifier.category:
             return
@@ -221,11 +226,17 @@ class ClinicContext:
             cues.append((rule, start, end))
         # A TERMINATE cue where a clause opener follows a mention: "no fever | my leg
         # is numb". Token patterns cannot look behind, so this is done here.
+        # "when i was pregnant i had sciatica": a cause inside a cue of time or family is
+        # part of that cue, and no clause ends after it.
+        in_cue = {i for rule, start, end in cues if rule.category in _NOT_PARTICLES for i in range(start, end)}
+        in_cue |= {i for span in targets if span.label_ in ("CAUSE", "CARE") and span.start - 1 in in_cue
+                   for i in range(span.start, span.end)}
         cues += [
             (_CLAUSE_BREAK, span.end, span.end + 1)
             for span in targets
             if span.end < len(doc) and span.end not in in_target and doc[span.end].lower_ in self.clause_openers
             and span.label_ != "SIDE"  # "both my legs" is one phrase
+            and not (span.label_ in ("CAUSE", "CARE") and span.start - 1 in in_cue)
         ]
         modifiers = [
             ConTextModifier(rule, start, end, doc, *_scope(rule, start, end, bounds[start]))

@@ -205,6 +205,23 @@ def _resolve_sides(msg: _Message) -> None:
     for index, region in enumerate(msg.regions):
         if msg.sides[id(region)] is None:
             msg.sides[id(region)] = _side_default(msg, region, msg.regions[:index])
+    _side_spread(msg)
+
+
+def _side_spread(msg: _Message) -> None:
+    """"my left leg went weak, now the right one too": a lone side said with "too" after
+    a region of the other side spreads that region to both sides."""
+    too = terms.grammar()["side_too"]
+    for side in msg.of(SIDE):
+        if id(side) in msg.used_sides or side.negated or side.key not in ("left", "right"):
+            continue
+        after = " ".join(t.lower_ for t in msg.doc[side.end:side.end + 3])
+        if not any(after == w or after.startswith(w + " ") for w in too):
+            continue
+        earlier = [r for r in msg.regions if r.end <= side.start and r.key in codes.SIDED_REGIONS]
+        if earlier and msg.sides.get(id(earlier[-1])) in ("left", "right") and msg.sides[id(earlier[-1])] != side.key:
+            msg.sides[id(earlier[-1])] = "both"
+            msg.used_sides.add(id(side))
 
 
 def _side_inside(region: Mention) -> Optional[str]:
@@ -694,6 +711,8 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
         # "due for my foot exam, no problems right now": a request is not denied by "fine"
         request = set(terms.finding_specs()[mention.key]["findings"]) <= REQUEST_FINDINGS
         present = _finding_present(mention) and (request or not _said_fine(msg, mention))
+        if present and terms.finding_specs()[mention.key]["only_denied"]:
+            continue  # "bladder: no" denies; a bare "my bladder" says nothing
         for name in _finding_names(msg, mention):
             _set_finding(findings, name, present, msg.words(mention))
     for rule in terms.finding_rules()["derived"]:
@@ -705,7 +724,30 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
             # "both": on both sides at once, or "started in my left leg, now the right one too"
             site = next((s for s, side in zip(matched, sides) if side == rule.get("side")), matched[0])
             _set_finding(findings, rule["finding"], True, msg.words(site.region))
+    # "my legs aren't weak", "no numbness in either foot": a symptom denied on both sides
+    # denies the finding it would make (a finding said present anywhere still wins).
+    denied = _denied_sites(msg)
+    for rule in terms.finding_rules()["derived"]:
+        if rule.get("side") != "both" or rule.get("gait") or rule.get("cause"):
+            continue
+        matched = [site for site in denied if _derived_match(site, rule)]
+        if matched and _combine_sides(msg.side(site.region) for site in matched) == "both":
+            _set_finding(findings, rule["finding"], False, msg.words(matched[0].region))
     return findings
+
+
+def _denied_sites(msg: _Message) -> List[Site]:
+    """Regions tied to a symptom the patient denies: "legs aren't weak"."""
+    sites = []
+    for region in msg.regions:
+        found = _closest_walk(msg, region) or _nearest(msg, region)
+        if found is None or found[0].path or found[0].anchor is None:
+            continue
+        walk, step = found
+        for anchor in _listed_with(msg, walk.anchor, step):
+            if anchor.negated and anchor.about_patient and not anchor.historical:
+                sites.append(Site(region, anchor_kind(anchor) or "", "site"))
+    return sites
 
 
 def _derived_match(site: Site, rule: Dict[str, Any]) -> bool:

@@ -233,7 +233,11 @@ def finding_specs() -> Dict[str, Dict[str, Any]]:
         denies = bool(spec.get("denies"))
         if denies and set(implies) - {"cause"}:
             raise ValueError(f"{key}: a phrase that denies implies no more than a cause")
-        specs[key] = {"findings": list(names), "needs_region": group, "implies": implies, "denies": denies}
+        only_denied = bool(spec.get("only_denied"))
+        if only_denied and (denies or implies):
+            raise ValueError(f"{key}: only_denied goes with neither denies nor implies")
+        specs[key] = {"findings": list(names), "needs_region": group, "implies": implies, "denies": denies,
+                      "only_denied": only_denied}
     return specs
 
 
@@ -314,6 +318,7 @@ def grammar() -> Dict[str, Any]:
         "list_joiners": frozenset(data["list_joiners"]),
         "side_before": int(data["side_before"]),
         "side_after": int(data["side_after"]),
+        "side_too": tuple(data["side_too"]),
         "pronouns": frozenset(data["pronouns"]),
         "part_of": {whole: frozenset(parts) for whole, parts in data["part_of"].items()},
         "part_joiners": frozenset(data["part_joiners"]),

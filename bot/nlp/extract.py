@@ -144,7 +144,8 @@ class _Message:
         self.sides: Dict[int, Optional[str]] = {}
         self.used_sides: Set[int] = set()
         self.implied: List["Site"] = []  # regions findings and gait imply (set by extract)
-        self.letter_sides: List[Tuple[int, str]] = []  # (token index, side) for "L foot"
+        # (token index, side, region) for "L foot": the side shares the region's context
+        self.letter_sides: List[Tuple[int, str, Mention]] = []
         # Sentences by token, computed once: Span.sent walks the doc on every call.
         self.text = doc.text
         self.sentences = [doc[s.start:s.end] for s in doc.sents]
@@ -235,7 +236,7 @@ def _side_before(msg: _Message, region: Mention) -> Optional[str]:
     letters = terms.load("sides")["side_letters"]
     before = region.start - 1
     if before >= 0 and before not in msg.owner and msg.doc[before].lower_ in letters:
-        msg.letter_sides.append((before, letters[msg.doc[before].lower_]))
+        msg.letter_sides.append((before, letters[msg.doc[before].lower_], region))
         return letters[msg.doc[before].lower_]
     for i in range(before, max(region.start - reach - 1, -1), -1):
         mention = msg.owner.get(i)
@@ -254,7 +255,7 @@ def _side_after(msg: _Message, region: Mention) -> Optional[str]:
         mention = msg.owner.get(i)
         if mention is None and msg.doc[i].lower_ in letters and i > region.end and msg.owner.get(i - 1) is not None:
             # "knee pain L 5/10": a lone letter right after the region's symptom
-            msg.letter_sides.append((i, letters[msg.doc[i].lower_]))
+            msg.letter_sides.append((i, letters[msg.doc[i].lower_], region))
             return letters[msg.doc[i].lower_]
         if mention is not None and mention.label == REGION:
             return None
@@ -933,9 +934,9 @@ def _entities(msg: _Message, today: Optional[date]) -> List[Dict[str, Any]]:
         span = mention.span
         for name, value in _entity_values(msg, mention, today):
             out.append(_entity(name, value, span.start_char, span.end_char, span.text, mention))
-    for index, side in msg.letter_sides:
+    for index, side, region in msg.letter_sides:
         token = msg.doc[index]
-        out.append(_entity("side", side, token.idx, token.idx + len(token.text), token.text, None))
+        out.append(_entity("side", side, token.idx, token.idx + len(token.text), token.text, region))
     return sorted(out, key=lambda e: (e["start"], e["end"]))
 
 

@@ -31,6 +31,10 @@ _NOT_PARTICLES = frozenset({"HISTORICAL", "FAMILY", "HYPOTHETICAL"})
 # "no fevers, the heel is worst when...": a region right before one of these is a subject
 _SUBJECT_VERBS = frozenset({"is", "'s", "are", "'re", "has", "have", "was", "were", "feels", "feel", "gets", "keeps",
                             "started", "starts", "hurts", "aches"})
+# A sentence with one of these pairs asks, with or without its question mark.
+_QUESTION_PAIRS = frozenset({("do", "i"), ("should", "i"), ("can", "i"), ("will", "i"), ("would", "i"),
+                             ("do", "you"), ("should", "we"), ("what", "should"), ("what", "do"), ("who", "do"),
+                             ("when", "should"), ("how", "do")})
 # Ends every scope where a clause_opener follows a mention (see __call__).
 _CLAUSE_BREAK = ConTextRule("clause break", "TERMINATE", direction="TERMINATE")
 # "numbness in my groin? no." / "leaking urine - no.": a short answer after a question
@@ -270,7 +274,11 @@ class ClinicContext:
 
     @staticmethod
     def _in_a_question(doc: Doc, sentence: Tuple[int, int]) -> bool:
-        return any(doc[i].text == "?" for i in range(*sentence))
+        """A question mark, or a question asked without one: "do i call you or 911"."""
+        start, end = sentence
+        if any(doc[i].text == "?" for i in range(start, end)):
+            return True
+        return any((doc[i].lower_, doc[i + 1].lower_) in _QUESTION_PAIRS for i in range(start, end - 1))
 
     def _answers(self, doc: Doc, bounds: List[Tuple[int, int]]) -> List[ConTextModifier]:
         """"chest pain? no." / "leaking urine - no": an answer word right after a question

@@ -429,7 +429,10 @@ class ClinicCooccur:
         if not self._tests:
             return doc
         keep = {"FINDING", "GAIT", "GAIT_OK", "IGNORE", "CARE", "CAUSE"}
-        taken = {i for ent in doc.ents if ent.label_ in keep for i in range(ent.start, ent.end)}
+        # a bare topic word ("weight" of "lost a bit of weight") gives way like a region
+        weak = {key for key, spec in terms.finding_specs().items() if spec["only_denied"]}
+        taken = {i for ent in doc.ents if ent.label_ in keep and ent.ent_id_ not in weak
+                 for i in range(ent.start, ent.end)}
         new: List[Span] = []
         for sent in doc.sents:
             lower = [t.lower_ for t in sent]

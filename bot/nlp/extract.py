@@ -430,6 +430,10 @@ def _pronoun_site(msg: _Message, region: Mention) -> Optional[Site]:
         return None
     earlier = [m for m in msg.mentions if m.end <= region.start and anchor_kind(m) in ("pain", "numbness", "weakness")
                and m.current]
+    if not earlier:
+        # "it's the soles of both feet, they burn and feel numb": the symptom said after it
+        earlier = [m for m in msg.same_sentence(region) if m.start >= region.end
+                   and anchor_kind(m) in ("pain", "numbness", "weakness") and m.current][:1]
     return Site(region, anchor_kind(earlier[-1]) if earlier else "pain")
 
 

@@ -750,9 +750,20 @@ def _denied_sites(msg: _Message) -> List[Site]:
             continue
         walk, step = found
         for anchor in _listed_with(msg, walk.anchor, step):
-            if anchor.negated and anchor.about_patient and not anchor.historical:
-                sites.append(Site(region, anchor_kind(anchor) or "", "site"))
+            if not anchor.about_patient or anchor.historical:
+                continue
+            kind = anchor_kind(anchor)
+            if anchor.negated:
+                sites.append(Site(region, kind or "", "site"))
+            elif kind in _DENYING_KINDS:
+                # "both legs are fine", "it doesn't go down both legs"
+                sites.append(Site(region, _DENYING_KINDS[kind], "site"))
     return sites
+
+
+# Symptom kinds that deny another where they are said: "fine" denies pain there, "doesn't
+# go down" denies the pain travelling there.
+_DENYING_KINDS = {"ok": "pain", "no_radiation": "radiation"}
 
 
 def _derived_match(site: Site, rule: Dict[str, Any]) -> bool:

@@ -231,8 +231,8 @@ def finding_specs() -> Dict[str, Dict[str, Any]]:
         if group is not None and group not in data["region_groups"]:
             raise ValueError(f"unknown region group {group!r} in {key}")
         denies = bool(spec.get("denies"))
-        if denies and set(implies) - {"cause"}:
-            raise ValueError(f"{key}: a phrase that denies implies no more than a cause")
+        if denies and set(implies) - {"cause", "care"}:
+            raise ValueError(f"{key}: a phrase that denies implies no more than a cause or a care")
         only_denied = bool(spec.get("only_denied"))
         if only_denied and (denies or implies):
             raise ValueError(f"{key}: only_denied goes with neither denies nor implies")

@@ -213,6 +213,7 @@ class ClinicContext:
         in_care_or_cause = {i for span in targets if span.label_ in ("CAUSE", "CARE") for i in range(span.start, span.end)}
         bounds = _sentence_bounds(doc)
         cues = []
+        questions: Dict[Tuple[int, int], bool] = {}
         for match_id, start, end in self._matcher(doc):
             rule = self._matcher.rule_map[self.nlp.vocab.strings[match_id]]
             if any(i in in_target for i in range(start, end)) and not (
@@ -225,8 +226,12 @@ class ClinicContext:
                 if start in in_target:
                     continue
                 end = next(i for i in range(start, end) if i in in_target)
-            if rule.literal in self._in_question and self._in_a_question(doc, bounds[start]):
-                rule = self._in_question[rule.literal]
+            if rule.literal in self._in_question:
+                sentence = bounds[start]
+                if sentence not in questions:  # once per sentence: "if if if ..." stays linear
+                    questions[sentence] = self._in_a_question(doc, sentence)
+                if questions[sentence]:
+                    rule = self._in_question[rule.literal]
             cues.append((rule, start, end))
         # A TERMINATE cue where a clause opener follows a mention: "no fever | my leg
         # is numb". Token patterns cannot look behind, so this is done here.

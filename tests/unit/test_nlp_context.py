@@ -211,3 +211,101 @@ def test_saved_pipeline_keeps_the_cooccurrence_rules(tmp_path):
     nlp = spacy.load(save_pipeline(tmp_path / "nlp"))
     ex = extract("my privates have gone kind of numb", today=TODAY, nlp=nlp)
     assert ex.findings["saddle_numbness"].present is True
+
+
+# -- patterns from the context development sets (tests/nlu_eval/dev5.yml, dev6.yml) ------------
+def test_a_side_said_with_too_spreads_the_region_to_both_sides():
+    assert finding("my left leg went weak, this week the right one too", "weakness_both_legs") is True
+    assert sites("my left knee hurts, the right one is fine") == {("knee", "left")}
+
+
+@pytest.mark.parametrize("text, name", [
+    ("legs arent weak, i can walk on my heels and toes fine", "weakness_both_legs"),
+    ("no, both legs are fine, its just the left one", "bilateral_leg_symptoms"),
+    ("pain doesnt go down both legs, only the right", "bilateral_leg_symptoms"),
+])
+def test_a_symptom_denied_on_both_sides_denies_its_derived_finding(text, name):
+    assert finding(text, name) is False
+
+
+def test_a_derived_finding_said_anywhere_still_wins_over_its_denial():
+    assert finding("both legs are numb now. no, both legs are not weak", "bilateral_leg_symptoms") is True
+
+
+@pytest.mark.parametrize("text, name", [
+    ("bladder: no. bowel: no.", "urinary_retention"),
+    ("bladder: no. bowel: no.", "bowel_incontinence"),
+    ("pee ok, poo ok, weight ok", "weight_loss"),
+    ("no numb bum, no pee probs, no poo probs", "bowel_incontinence"),
+    ("none of the toilet stuff", "urinary_incontinence"),
+])
+def test_a_bare_topic_word_counts_when_denied(text, name):
+    assert finding(text, name) is False
+
+
+@pytest.mark.parametrize("text", ["my bladder", "asking about my weight and my back pain", "bowels"])
+def test_a_bare_topic_word_alone_says_nothing(text):
+    assert not facts(text).findings
+
+
+def test_a_bare_topic_word_gives_way_to_a_word_pair():
+    assert finding("lost a bit of weight recently, not sure why", "weight_loss") is True
+
+
+def test_a_closing_denial_after_but_answers_what_came_before():
+    assert finding("my partner says i must have lost weight but i havent, jeans fit the same", "weight_loss") is False
+    assert finding("the GP asked about numbness in my saddle area and I said no.", "saddle_numbness") is False
+
+
+@pytest.mark.parametrize("text, name", [
+    ("when I was pregnant I had sciatica in both legs, that's long over", "bilateral_leg_symptoms"),
+    ("had a fever 2 days ago but it broke yesterday", "fever"),
+    ("was on prednisone for 6 years for asthma, got off it last year", "immunosuppression"),
+    ("had a UTI two weeks ago, finished the antibiotics, feel fine now", "current_infection"),
+    ("years ago my legs went weak after a car accident but I made a full recovery", "weakness_both_legs"),
+    ("my back got broken in a motorcycle wreck in the 90s", "major_trauma"),
+    ("broke my back in a car accident in 1998", "major_trauma"),
+    ("I did have a fever last week but that was a cold and it's gone.", "fever"),
+])
+def test_over_or_explained_findings_are_not_current(text, name):
+    assert finding(text, name) is not True
+
+
+@pytest.mark.parametrize("text, name", [
+    ("In the event that my legs go numb, should I call 911?", "bilateral_leg_symptoms"),
+    ("what if the numbness spreads to both feet", "bilateral_leg_symptoms"),
+    ("if my face starts drooping or my words come out slurred do I call you or 911", "stroke_signs"),
+    ("a guy at work got a spine infection after his epidural shot, could that happen to me", "current_infection"),
+    ("my grandad fainted when his aorta burst so should I worry?", "fainted"),
+])
+def test_asked_about_or_someone_elses_findings_raise_nothing(text, name):
+    assert finding(text, name) is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("no joke both my legs have gone numb from the knees down", "bilateral_leg_symptoms"),
+    ("not gonna lie my privates feel kinda numb rn", "saddle_numbness"),
+    ("it's not like I can't pee, I can, it's fine", None),
+])
+def test_sayings_with_no_or_not_are_no_denial(text, name):
+    if name is None:  # and a denial that carries its own "i" is one
+        assert finding(text, "urinary_retention") is not True
+    else:
+        assert finding(text, name) is True
+
+
+def test_a_short_steroid_course_is_not_long_term_use_but_is_tried_care():
+    said = facts("doctor put me on prednisone for 5 days, finished it friday")
+    assert said.findings["long_term_steroids"].present is False
+    assert "oral_steroids" in said.prior_care
+    assert finding("been on prednisone for years for my lungs", "long_term_steroids") is True
+
+
+def test_a_lone_side_letter_shares_its_regions_denial():
+    said = facts("no weakness in either leg, i can walk on my heels and toes fine")
+    assert all(e.get("negated") for e in said.entities if e["entity"] == "side")
+    assert finding("I have no strength in either leg", "weakness_both_legs") is True
+
+
+def test_taking_back_an_earlier_answer_denies_it():
+    assert finding("ignore what i said about numbness down there, i meant my thigh is numb", "saddle_numbness") is False

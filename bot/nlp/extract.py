@@ -687,7 +687,8 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
 
 
 REQUEST_FINDINGS = frozenset({"diabetic_foot_check", "wants_injections"})  # what the patient asks for
-_FINE_WORDS = frozenset({"ok", "okay", "fine", "normal", "good", "alright", "regular", "normally"})
+_FINE_WORDS = frozenset({"ok", "okay", "fine", "normal", "good", "alright", "regular", "normally", "steady", "stable",
+                         "unchanged"})
 _FINE_SKIP = frozenset({"n", "+", "is", "are", "'s", "'re", "feel", "feels", "seem", "seems", "both", "all", "totally", "working",
                         "work", "works", "and", "or", ",", "&", "been", "has", "have", "completely", "pretty", "perfectly"})
 

@@ -318,6 +318,9 @@ class ClinicContext:
                 clause -= 1
                 while clause > sent_start and doc[clause - 1].text not in (",", ";"):
                     clause -= 1
+            elif clause == start and start > 0 and doc[start - 1].text == "?":
+                # "does numbness in the privates mean surgery? i dont have any": the question
+                clause = bounds[start - 1][0]
             reach = max(clause, start - ANSWER_REACH - 4)
             if reach < start:
                 found.append(ConTextModifier(_ANSWER_NO, start, end, doc, reach, start))

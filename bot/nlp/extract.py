@@ -751,8 +751,8 @@ def _denied_sites(msg: _Message) -> List[Site]:
             continue
         walk, step = found
         for anchor in _listed_with(msg, walk.anchor, step):
-            if not anchor.about_patient or anchor.historical:
-                continue
+            if anchor.family or anchor.historical or (anchor.hypothetical and not anchor.negated):
+                continue  # asked about and then denied ("call if ..., i havent") is denied
             kind = anchor_kind(anchor)
             if anchor.negated:
                 sites.append(Site(region, kind or "", "site"))

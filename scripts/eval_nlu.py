@@ -50,7 +50,7 @@ DEFAULT_DATA = ROOT / "tests" / "nlu_eval" / "heldout.yml"
 # Every evaluation set: the held-out test (the targets), the blind set (written without
 # seeing the extractor; measured, never tuned on) and the development sets (tuned on).
 EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
-             for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6")
+             for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -689,6 +689,7 @@ SET_ROLES = {
     "dev4": "development (tuned on): findings in context",
     "dev5": "development (tuned on): negation and context, first measured blind",
     "dev6": "development (tuned on): mixed contexts in one message, first measured blind",
+    "dev7": "development (tuned on): lay words for every finding, first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
 }
 

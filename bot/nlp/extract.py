@@ -645,6 +645,10 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
     if spec["needs_region"] and not _region_group_named(msg, mention, spec["needs_region"]):
         return []
     names = spec["findings"]
+    for group, other in spec["with_region"].items():
+        if _region_group_named(msg, mention, group):
+            names = other  # "my foot went pale and cold": the foot, not shock
+            break
     if mention.hypothetical:
         names = [n for n in names if n in rules["keep_hypothetical"]]
     if mention.historical:
@@ -671,8 +675,10 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
     """"got an epidural on the 5th": care dated within max_days makes its finding."""
     for rule in terms.finding_rules()["recent_care"]:
         spinal = set(rule["spinal_words"])
+        dated = rule.get("dated_findings") or {}
         for care in msg.of(CARE, FINDING):
-            item = care.key if care.label == CARE else _implies(care).get("care")
+            # "they did a nerve block on the 12th": an injection named with a date was done
+            item = care.key if care.label == CARE else (_implies(care).get("care") or dated.get(care.key))
             if item not in rule["care"] or not care.about_patient or care.negated or care.historical:
                 continue
             near = msg.same_sentence(care)

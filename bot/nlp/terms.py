@@ -236,8 +236,13 @@ def finding_specs() -> Dict[str, Dict[str, Any]]:
         only_denied = bool(spec.get("only_denied"))
         if only_denied and (denies or implies):
             raise ValueError(f"{key}: only_denied goes with neither denies nor implies")
+        with_region = spec.get("with_region") or {}
+        for region_group, other in with_region.items():
+            if region_group not in data["region_groups"]:
+                raise ValueError(f"unknown region group {region_group!r} in {key}")
+            _check(other, codes.FINDINGS, f"with_region finding in {key}")
         specs[key] = {"findings": list(names), "needs_region": group, "implies": implies, "denies": denies,
-                      "only_denied": only_denied}
+                      "only_denied": only_denied, "with_region": with_region}
     return specs
 
 
@@ -260,6 +265,9 @@ def finding_rules() -> Dict[str, Any]:
     for rule in data.get("recent_care") or []:
         _check([rule["finding"]], codes.FINDINGS, "recent_care finding")
         _check(rule["care"], list(load("course")["care"]), "recent_care care")
+        for key, care in (rule.get("dated_findings") or {}).items():
+            if key not in data["entities"] or care not in rule["care"]:
+                raise ValueError(f"recent_care dated_findings: {key} -> {care}")
     return {
         "recent_care": data.get("recent_care") or [],
         "history_by_nature": frozenset(data["history_by_nature"]),

@@ -774,7 +774,14 @@ _DENYING_KINDS = {"ok": "pain", "no_radiation": "radiation"}
 
 
 def _derived_match(site: Site, rule: Dict[str, Any]) -> bool:
-    return site.kind in rule["symptoms"] and site.region.key in rule["regions"]
+    if site.kind not in rule["symptoms"] or site.region.key not in rule["regions"]:
+        return False
+    if rule.get("region_words"):
+        # "burning on the inside of my right ankle", "burning between two of my toes"
+        span = site.region.span
+        near = span.doc[max(0, span.start - 4):span.end]
+        return any(t.lower_ in rule["region_words"] for t in near)
+    return True
 
 
 # -- walking, course, cause, care --------------------------------------------------------------

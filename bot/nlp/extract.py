@@ -651,7 +651,7 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
             break
     if mention.hypothetical:
         names = [n for n in names if n in rules["keep_hypothetical"]]
-    if mention.historical:
+    if mention.historical and not spec["lasting"]:  # a transplant in 2019 is still there
         names = [n for n in names if n in rules["history_by_nature"]]
     return names
 

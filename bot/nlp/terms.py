@@ -242,7 +242,7 @@ def finding_specs() -> Dict[str, Dict[str, Any]]:
                 raise ValueError(f"unknown region group {region_group!r} in {key}")
             _check(other, codes.FINDINGS, f"with_region finding in {key}")
         specs[key] = {"findings": list(names), "needs_region": group, "implies": implies, "denies": denies,
-                      "only_denied": only_denied, "with_region": with_region}
+                      "only_denied": only_denied, "with_region": with_region, "lasting": bool(spec.get("lasting"))}
     return specs
 
 

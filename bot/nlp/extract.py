@@ -717,12 +717,30 @@ def _said_fine(msg: _Message, mention: Mention) -> bool:
     return after is not None and after.label == SYMPTOM and after.key == "ok" and not after.negated
 
 
+_OR_WORDS = frozenset({"or", "nor", ",", "/", "my", "the", "any", "with", "in", "of"})
+
+
+def _denied_in_list(msg: _Message, mention: Mention, earlier: List[Mention]) -> bool:
+    """"I have not lost control of my bladder or bowels": a finding joined by "or" to a
+    denied one shares the denial, however far the negation's scope reached."""
+    if not earlier:
+        return False
+    before = earlier[-1]
+    between = [t.lower_ for t in msg.doc[before.end:mention.start]]
+    return (before.negated and before.about_patient and any(w in ("or", "nor") for w in between)
+            and all(w in _OR_WORDS for w in between))
+
+
 def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str]) -> Dict[str, Finding]:
     findings: Dict[str, Finding] = {}
+    earlier: List[Mention] = []
     for mention in msg.of(FINDING):
         # "due for my foot exam, no problems right now": a request is not denied by "fine"
         request = set(terms.finding_specs()[mention.key]["findings"]) <= REQUEST_FINDINGS
         present = _finding_present(mention) and (request or not _said_fine(msg, mention))
+        if present and _denied_in_list(msg, mention, earlier):
+            present = False
+        earlier.append(mention)
         if present and terms.finding_specs()[mention.key]["only_denied"]:
             continue  # "bladder: no" denies; a bare "my bladder" says nothing
         for name in _finding_names(msg, mention):

@@ -301,6 +301,8 @@ def _since_month(text: str, today: date) -> List[Tuple[int, date]]:
         rf"(?P<m>{months})\b\.?(?:\s+{day})?(?:,?\s+(?P<y>\d{{4}}))?",
         rf"\b(?:since|on|from|started|starting|began|begun)\s+(?:the\s+)?{day}\s+(?:of\s+)?(?P<m>{months})\b"
         rf"(?:,?\s+(?P<y>\d{{4}}))?",
+        # "on november 5th": with "on" the day must be said ("on march" is no date)
+        rf"\bon\s+(?P<m>{months})\b\.?\s+{day}\b(?:,?\s+(?P<y>\d{{4}}))?",
     )
     found = []
     for pattern in patterns:

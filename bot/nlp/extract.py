@@ -696,7 +696,11 @@ REQUEST_FINDINGS = frozenset({"diabetic_foot_check", "wants_injections"})  # wha
 _FINE_WORDS = frozenset({"ok", "okay", "fine", "normal", "good", "alright", "regular", "normally", "steady", "stable",
                          "unchanged"})
 _FINE_SKIP = frozenset({"n", "+", "is", "are", "'s", "'re", "feel", "feels", "seem", "seems", "both", "all", "totally", "working",
+                        "it", "its", "that", "thats", "everything",
                         "work", "works", "and", "or", ",", "&", "been", "has", "have", "completely", "pretty", "perfectly"})
+
+
+_FINE_BEFORE_SKIP = frozenset({"with", "my", "the", "in", "of", "when", "for"})
 
 
 def _said_fine(msg: _Message, mention: Mention) -> bool:
@@ -714,6 +718,13 @@ def _said_fine(msg: _Message, mention: Mention) -> bool:
     after = msg.owner.get(i)
     if after is None and i < len(msg.doc) and msg.doc[i].lower_ in _FINE_WORDS:
         return True  # "bladder n bowels ok": a bare "ok" only right after the list
+    # "no problem starting or stopping my stream": the all-is-well said first
+    j = mention.start - 1
+    while j >= 0 and j not in msg.owner and msg.doc[j].lower_ in _FINE_BEFORE_SKIP:
+        j -= 1
+    before = msg.owner.get(j)
+    if before is not None and before.label == SYMPTOM and before.key == "ok" and not before.negated:
+        return True
     return after is not None and after.label == SYMPTOM and after.key == "ok" and not after.negated
 
 
@@ -736,8 +747,11 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
     earlier: List[Mention] = []
     for mention in msg.of(FINDING):
         # "due for my foot exam, no problems right now": a request is not denied by "fine"
-        request = set(terms.finding_specs()[mention.key]["findings"]) <= REQUEST_FINDINGS
-        present = _finding_present(mention) and (request or not _said_fine(msg, mention))
+        names = set(terms.finding_specs()[mention.key]["findings"])
+        request = names <= REQUEST_FINDINGS
+        # "hurt my knee in 2020, it's been fine since": a history stays a history
+        history = names <= set(terms.finding_rules()["history_by_nature"])
+        present = _finding_present(mention) and (request or history or not _said_fine(msg, mention))
         if present and _denied_in_list(msg, mention, earlier):
             present = False
         earlier.append(mention)

@@ -309,3 +309,60 @@ def test_a_lone_side_letter_shares_its_regions_denial():
 
 def test_taking_back_an_earlier_answer_denies_it():
     assert finding("ignore what i said about numbness down there, i meant my thigh is numb", "saddle_numbness") is False
+
+
+def test_a_comma_and_had_end_a_denial_but_not_a_relatives_story():
+    assert finding("no arm tingling, had a car crash 2 yrs ago but this is new", "major_trauma") is not True
+    assert finding("no fever, had cancer b4 (breast 2012)", "cancer_history") is True
+    assert finding("my dad had back cancer, had chemo and radiation", "immunosuppression") is None
+
+
+def test_a_finding_joined_by_or_to_a_denied_one_is_denied():
+    text = "I have not lost control of my bladder or bowels"
+    assert finding(text, "urinary_incontinence") is False
+    assert finding(text, "bowel_incontinence") is False
+
+
+def test_shock_words_about_a_foot_are_a_cold_pale_foot():
+    assert finding("my foot went pale and cold and really painful out of nowhere", "cold_pale_foot") is True
+    assert finding("pale and cold and sweaty, i feel awful", "shock_signs") is True
+
+
+def test_a_transplant_dated_in_the_past_still_counts():
+    assert finding("I had a kidney transplant in 2019, lower back aching 10 days", "immunosuppression") is True
+    assert finding("had the flu in 2019, lower back aching 10 days", "fever") is not True
+
+
+def test_a_dated_injection_is_recent_spinal_care():
+    assert finding("they did a nerve block in my lower back on the 12th and now I've got a fever",
+                   "recent_spinal_procedure") is True
+    assert finding("had my disc operation on november 5th and now my lower back is sore",
+                   "recent_spinal_procedure") is True
+
+
+@pytest.mark.parametrize("text, name", [
+    ("burning on the inside of my right ankle", "inner_ankle_burning"),
+    ("burning feeling between two of my toes on the left", "burning_between_toes"),
+])
+def test_a_finding_at_a_named_part_of_a_region(text, name):
+    assert finding(text, name) is True
+
+
+def test_burning_elsewhere_in_the_region_is_not_that_finding():
+    assert finding("burning on the outside of my right ankle", "inner_ankle_burning") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("nothing different with sex or erections", "sexual_dysfunction"),
+    ("it's worse during the day, at night it's fine", "night_pain"),
+    ("No problem starting or stopping my stream.", "urinary_retention"),
+    ("hiv test came back negative, back pain 2 weeks", "immunosuppression"),
+])
+def test_more_denials_in_lay_words(text, name):
+    assert finding(text, name) is False
+
+
+def test_has_gone_numb_is_not_over():
+    said = facts("I kneel a lot laying floors and the top of my right foot has gone numb")
+    assert said.findings["leg_crossing_kneeling"].present is True
+    assert said.numbness is True

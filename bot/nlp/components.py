@@ -319,8 +319,10 @@ class ClinicContext:
                 while clause > sent_start and doc[clause - 1].text not in (",", ";"):
                     clause -= 1
             elif clause == start and start > 0 and doc[start - 1].text == "?":
-                # "does numbness in the privates mean surgery? i dont have any": the question
-                clause = bounds[start - 1][0]
+                # "my back hurts, is a fever a bad sign? i dont have one": the question's clause
+                clause = start - 1
+                while clause > bounds[start - 1][0] and doc[clause - 1].text not in (",", ";"):
+                    clause -= 1
             reach = max(clause, start - ANSWER_REACH - 4)
             if reach < start:
                 found.append(ConTextModifier(_ANSWER_NO, start, end, doc, reach, start))

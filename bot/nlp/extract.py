@@ -649,7 +649,8 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
         if _region_group_named(msg, mention, group):
             names = other  # "my foot went pale and cold": the foot, not shock
             break
-    if mention.hypothetical:
+    if mention.hypothetical and not mention.negated:
+        # asked about, then denied ("is a fever a bad sign? i don't have one") is denied
         names = [n for n in names if n in rules["keep_hypothetical"]]
     if mention.historical and not spec["lasting"]:  # a transplant in 2019 is still there
         names = [n for n in names if n in rules["history_by_nature"]]

@@ -366,3 +366,13 @@ def test_has_gone_numb_is_not_over():
     said = facts("I kneel a lot laying floors and the top of my right foot has gone numb")
     assert said.findings["leg_crossing_kneeling"].present is True
     assert said.numbness is True
+
+
+def test_trainers_are_shoes_not_people():
+    assert finding("stood on a nail, went right through my trainer, there's a hole in my foot", "foot_wound") is True
+
+
+def test_a_denial_after_a_question_reaches_only_the_question():
+    said = facts("my back hurts, is a fever a bad sign? I don't have one")
+    assert said.findings["fever"].present is False
+    assert ("back", "midline") in {(s.region, s.side) for s in said.pain_sites}

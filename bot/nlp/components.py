@@ -290,12 +290,20 @@ class ClinicContext:
         mark or a dash negates the words before the mark, back to the sentence start.
         After a dash the answer must end its clause ("back pain - no numbness" is not one)."""
         found = []
+        # a finding or symptom right after the answer word; a phrase that itself says all
+        # is well ("nah if anything ive gained") is part of the answer
+        specs = terms.finding_specs()
+        mention_starts = {ent.start for ent in doc.ents
+                          if ent.label_ == "SYMPTOM" and ent.ent_id_ != "ok"
+                          or ent.label_ == "FINDING" and not specs[ent.ent_id_]["denies"]}
         for i in range(len(doc) - 1):
             if doc[i].text not in self.answer_marks or doc[i + 1].lower_ not in self.answer_words:
                 continue
             after = i + 2
             if doc[i].text != "?" and after < len(doc) and not doc[after].is_punct:
                 continue
+            if after in mention_starts:
+                continue  # "could it be an infection? no fever though": a new denial, no answer
             sent_start = bounds[i][0]
             found.append(ConTextModifier(_ANSWER_NO, i, i + 2, doc, max(sent_start, i - ANSWER_REACH), i))
         return found + self._closing_denials(doc, bounds)

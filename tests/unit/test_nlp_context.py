@@ -376,3 +376,18 @@ def test_a_denial_after_a_question_reaches_only_the_question():
     said = facts("my back hurts, is a fever a bad sign? I don't have one")
     assert said.findings["fever"].present is False
     assert ("back", "midline") in {(s.region, s.side) for s in said.pain_sites}
+
+
+def test_care_still_to_come_is_not_had():
+    assert finding("just want to know before my back op next month", "prior_spine_surgery") is None
+
+
+def test_a_new_denial_after_a_question_mark_is_no_answer_to_it():
+    assert finding("could it be an infection in my spine? no fever though, low back 3 wks", "current_infection") is None
+    assert finding("weight loss? nah if anything ive gained lol. back hurts tho", "weight_loss") is False
+
+
+def test_not_wanting_surgery_is_no_denial_of_past_surgery():
+    assert finding("my mother in law had back surgery 3 times and it never helped so i dont want surgery",
+                   "prior_spine_surgery") is None
+    assert finding("no other surgeries, back hurts when i bend", "prior_spine_surgery") is False

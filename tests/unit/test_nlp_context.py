@@ -1,7 +1,7 @@
 """Negation, history, hypotheticals and clause structure in the clinical extractor.
 
-Each case is a pattern patients use (found on the development set, tests/nlu_eval/dev.yml,
-never on the held-out set): the fact it must give and the one it must not.
+Each case is a pattern patients use (found on the development sets, tests/nlu_eval/dev*.yml,
+never on the held-out or blind sets): the fact it must give and the one it must not.
 """
 from datetime import date
 

@@ -69,9 +69,13 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        intent = latest_message(tracker).intent
+        message = latest_message(tracker)
+        intent = message.intent
         answer = _FAQ.get(intent)
-        if answer is None:
+        if input_checks.classify(message.text) == "other_language":
+            # "me duele mucho la espalda" misread as a question: say what we can do, with the phone
+            dispatcher.utter_message(response="utter_input_other_language")
+        elif answer is None:
             dispatcher.utter_message(response="utter_ask_bot")
         else:
             dispatcher.utter_message(text=answer(load_clinic()))
@@ -84,6 +88,12 @@ class ActionStopIntake(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
+        # Keyboard mashing or another language misread as "stop" must never end the
+        # intake: answer the message and let the form ask its question again.
+        problem = input_checks.classify(latest_message(tracker).text)
+        if problem:
+            dispatcher.utter_message(response=f"utter_input_{problem}")
+            return []
         state = load_state(tracker)
         state.status = "stopped"
         dispatcher.utter_message(response="utter_stopped")

@@ -97,7 +97,9 @@ def handle_turn(record: IntakeRecord, state: DialogueState, message: Message,
         state = DialogueState(last_message_id=message.message_id)
         return TurnResult(IntakeRecord(), state, [Reply("utter_starting_over")], "q_complaint", {})
     if fresh and not message.handled_elsewhere:
-        if message.intent in SIDE_REQUEST_INTENTS and requested:
+        # Keyboard mashing or another language misread as "stop" or a question is no side
+        # request: the form answers it ("didn't understand") and asks again.
+        if message.intent in SIDE_REQUEST_INTENTS and requested and not input_checks.classify(message.text):
             trial_record, trial_state = copy.deepcopy(record), copy.deepcopy(state)
             _read_message(trial_record, trial_state, message, requested, today, [], extractor)
             if _snapshot(trial_record) == _snapshot(record) and not trial_state.confirmed:

@@ -143,6 +143,20 @@ def test_faq_answers_come_from_the_clinic_file(domain, intent, needle):
     assert needle in texts(messages)
 
 
+def test_a_foreign_message_misread_as_a_question_gets_the_language_answer(domain):
+    tracker = create_tracker(domain, intent="ask_human", text="me duele mucho la espalda")
+    messages, _ = run_action(ActionAnswerFaq(), tracker, domain)
+    assert responses(messages) == ["utter_input_other_language"]
+
+
+@pytest.mark.parametrize("text, response", [
+    ("asdfghjkl qwrtzp", "utter_input_gibberish"), ("me duele mucho la espalda", "utter_input_other_language")])
+def test_a_message_misread_as_stop_does_not_stop(domain, text, response):
+    tracker = create_tracker(domain, intent="stop_intake", text=text, active_form="intake_form")
+    messages, events = run_action(ActionStopIntake(), tracker, domain)
+    assert responses(messages) == [response] and events == []
+
+
 def test_stop_deactivates_the_form(domain):
     tracker = create_tracker(domain, intent="stop_intake", text="stop", active_form="intake_form")
     messages, events = run_action(ActionStopIntake(), tracker, domain)

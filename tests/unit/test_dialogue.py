@@ -218,6 +218,14 @@ def test_side_requests_are_declined_for_the_rules(text, intent):
     assert result.reject and result.replies == []
 
 
+@pytest.mark.parametrize("text,intent", [("asdfghjkl qwrtzp", "stop_intake"), ("me duele mucho la espalda", "ask_human")])
+def test_nonsense_or_another_language_taken_for_a_side_request_stays_with_the_form(text, intent):
+    chat = Chat()
+    chat.say("my back hurts", "describe_symptoms")
+    result = chat.say(text, intent)
+    assert not result.reject and result.replies and result.next_question
+
+
 def test_an_answer_taken_for_a_side_request_is_still_an_answer():
     chat = Chat()
     chat.say("my heel hurts", "describe_symptoms")

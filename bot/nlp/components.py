@@ -448,7 +448,7 @@ class ClinicCooccur:
             return doc
         keep = {"FINDING", "GAIT", "GAIT_OK", "IGNORE", "CARE", "CAUSE"}
         # a bare topic word ("weight" of "lost a bit of weight") gives way like a region
-        weak = {key for key, spec in terms.finding_specs().items() if spec["only_denied"]}
+        weak = terms.only_denied_entities()
         taken = {i for ent in doc.ents if ent.label_ in keep and ent.ent_id_ not in weak
                  for i in range(ent.start, ent.end)}
         new: List[Span] = []

@@ -746,12 +746,13 @@ def _denied_in_list(msg: _Message, mention: Mention, earlier: List[Mention]) -> 
 def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str]) -> Dict[str, Finding]:
     findings: Dict[str, Finding] = {}
     earlier: List[Mention] = []
+    history_names = set(terms.finding_rules()["history_by_nature"])
     for mention in msg.of(FINDING):
         # "due for my foot exam, no problems right now": a request is not denied by "fine"
         names = set(terms.finding_specs()[mention.key]["findings"])
         request = names <= REQUEST_FINDINGS
         # "hurt my knee in 2020, it's been fine since": a history stays a history
-        history = names <= set(terms.finding_rules()["history_by_nature"])
+        history = names <= history_names
         present = _finding_present(mention) and (request or history or not _said_fine(msg, mention))
         if present and _denied_in_list(msg, mention, earlier):
             present = False

@@ -247,6 +247,12 @@ def finding_specs() -> Dict[str, Dict[str, Any]]:
 
 
 @lru_cache(maxsize=1)
+def only_denied_entities() -> frozenset:
+    """FINDING ent ids of bare topic words ("bladder", "weight"): see findings.yml only_denied."""
+    return frozenset(key for key, spec in finding_specs().items() if spec["only_denied"])
+
+
+@lru_cache(maxsize=1)
 def finding_rules() -> Dict[str, Any]:
     """history_by_nature, keep_hypothetical, region_groups and derived findings."""
     data = load("findings")

@@ -749,7 +749,8 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
     history_names = set(terms.finding_rules()["history_by_nature"])
     for mention in msg.of(FINDING):
         # "due for my foot exam, no problems right now": a request is not denied by "fine"
-        names = set(terms.finding_specs()[mention.key]["findings"])
+        spec = terms.finding_specs()[mention.key]
+        names = set(spec["findings"])
         request = names <= REQUEST_FINDINGS
         # "hurt my knee in 2020, it's been fine since": a history stays a history
         history = names <= history_names
@@ -757,7 +758,7 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
         if present and _denied_in_list(msg, mention, earlier):
             present = False
         earlier.append(mention)
-        if present and terms.finding_specs()[mention.key]["only_denied"]:
+        if present and spec["only_denied"]:
             continue  # "bladder: no" denies; a bare "my bladder" says nothing
         for name in _finding_names(msg, mention):
             _set_finding(findings, name, present, msg.words(mention))

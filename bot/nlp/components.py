@@ -40,6 +40,15 @@ _CLAUSE_BREAK = ConTextRule("clause break", "TERMINATE", direction="TERMINATE")
 # "numbness in my groin? no." / "leaking urine - no.": a short answer after a question
 # mark or a dash denies what comes before it (see _answers).
 ANSWER_REACH = 8
+# "his legs both went weak", "her left foot is numb": a body part owned by someone else,
+# and what is said of it in its clause (see _possessive_regions).
+POSSESSIVE_REACH = 6
+_POSSESSIVE = ConTextRule("his / her", "FAMILY", direction="FORWARD", max_scope=POSSESSIVE_REACH,
+                          terminated_by={"SELF"})
+_PROXY_POINTERS = frozenset({"he", "she", "his", "her", "their", "hes", "shes", "he's", "she's", "they", "him"})
+_OWNERS = frozenset({"his", "her", "their", "hes", "shes"})
+_BEFORE_PART = frozenset({"left", "right", "both", "lower", "upper", "low", "bad", "poor", "sore", "two", "whole",
+                          "good", "other"})
 _ANSWER_NO = ConTextRule("answer no", "NEGATED_EXISTENCE", direction="BACKWARD", max_scope=ANSWER_REACH)
 
 
@@ -83,6 +92,36 @@ def _scope(rule: ConTextRule, start: int, end: int, sentence: Tuple[int, int]) -
     return max(sent_start, start - reach), min(sent_end, end + reach)
 
 
+def _points_at_patient(doc: Doc, modifier: ConTextModifier) -> bool:
+    """In a message written for the patient ("writing for my dad"), a cue of someone else
+    that points at a person by a pronoun or a relative word is about the patient. A
+    relative cue that names a condition ("family history of", "runs in the family")
+    still is not."""
+    if modifier.category != "FAMILY":
+        return False
+    words = doc[modifier.modifier_span[0]:modifier.modifier_span[1]].text.lower().split()
+    return bool(words) and (words[0] in _PROXY_POINTERS or words[0] in ("my", "our") and len(words) <= 3
+                            and not {"family", "history", "relative", "relatives"} & set(words))
+
+
+def _reach_back_from_lone_cue(doc: Doc, modifier: ConTextModifier, bounds: List[Tuple[int, int]],
+                              targets: List[Span]) -> None:
+    """"Had a blood clot in my lung in 2017. Fine now.": a sentence that is nothing but a
+    backward cue of time or family is about the sentence before it."""
+    start, end = modifier.modifier_span
+    if modifier.direction != "BACKWARD" or modifier.category not in _NOT_PARTICLES:
+        return
+    sent_start, sent_end = bounds[start]
+    if sent_start == 0 or any(sent_start <= t.start < sent_end for t in targets):
+        return
+    if not all(doc[i].is_punct for i in range(sent_start, start)) or \
+            not all(doc[i].is_punct for i in range(end, sent_end)):
+        return
+    previous_start = bounds[sent_start - 1][0]
+    reach = modifier.max_scope or (sent_start - previous_start)
+    modifier._scope_start = max(previous_start, start - reach)  # medspaCy has no setter
+
+
 def _overlaps(a: Tuple[int, int], b: Tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
@@ -107,6 +146,11 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
         return
     if other.direction != "TERMINATE" and other.category not in modifier.rule.terminated_by:
         if other.category != modifier.category:
+            return
+        if modifier.category == "FAMILY" and other.direction != "BACKWARD":
+            # someone else's stays someone else's: "someone at work had a tumour on her
+            # spine that showed up as night pain" ("her" does not cut "someone at work");
+            # "family history of osteoporosis on my moms side" closes the phrase
             return
         if (modifier.allowed_types, modifier.excluded_types) != (other.allowed_types, other.excluded_types):
             return  # same category for other targets: no limit (as in medspaCy)
@@ -193,6 +237,8 @@ class ClinicContext:
         targets = [ent for ent in doc.ents if ent.label_ in self.target_labels]
         doc.spans[self.span_group] = targets
         modifiers = self._modifiers(doc, targets)
+        if any(m.category == "PROXY" for m in modifiers):
+            modifiers = [m for m in modifiers if not _points_at_patient(doc, m)]
         # Cues and targets further apart than this cannot interact.
         window = self._widest + max((end - start for start, end in (m.modifier_span for m in modifiers)), default=0)
         self._limit_scopes(modifiers, window)
@@ -251,8 +297,12 @@ class ClinicContext:
             ConTextModifier(rule, start, end, doc, *_scope(rule, start, end, bounds[start]))
             for rule, start, end in cues
         ]
+        for modifier in modifiers:
+            _reach_back_from_lone_cue(doc, modifier, bounds, targets)
         modifiers += self._answers(doc, bounds)
         modifiers += [ConTextModifier(_CLAUSE_BREAK, i, i + 1, doc, i, i + 1) for i in self._subject_breaks(doc, targets)]
+        modifiers += [ConTextModifier(_POSSESSIVE, i, i + 1, doc, *_scope(_POSSESSIVE, i, i + 1, bounds[i]))
+                      for i in self._possessive_regions(doc, targets)]
         return sorted(modifiers, key=lambda m: m.modifier_span)
 
     def _subject_breaks(self, doc: Doc, targets: List[Span]) -> List[int]:
@@ -276,6 +326,23 @@ class ClinicContext:
             if verb or after in symptom_at:
                 breaks.append(before)
         return breaks
+
+    @staticmethod
+    def _possessive_regions(doc: Doc, targets: List[Span]) -> List[int]:
+        """"his legs both went weak with his disc": his / her / their right before a body
+        part (over a side or a plain adjective) makes the part someone else's. The rules'
+        "his" cue reaches findings only: "i told her my back hurts" has "my" between."""
+        in_side = {i for span in targets if span.label_ == "SIDE" for i in range(span.start, span.end)}
+        found = []
+        for span in targets:
+            if span.label_ != "REGION":
+                continue
+            before = span.start - 1
+            while before >= 0 and (before in in_side or doc[before].lower_ in _BEFORE_PART):
+                before -= 1
+            if before >= 0 and doc[before].lower_ in _OWNERS:
+                found.append(before)
+        return found
 
     @staticmethod
     def _in_a_question(doc: Doc, sentence: Tuple[int, int]) -> bool:

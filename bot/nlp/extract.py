@@ -83,6 +83,17 @@ def _flag(span: Span, attr: str) -> bool:
     return bool(Span.has_extension(attr) and span._.get(attr))
 
 
+def _dated_past(span: Span) -> bool:
+    """"had a fever in august": a finding dated to a month (a DATED cue) is over, unless
+    findings.yml lists it as recent when dated."""
+    if span.label_ != FINDING or not Span.has_extension("modifiers"):
+        return False
+    if not any(modifier.category == "DATED" for modifier in span._.modifiers):
+        return False
+    names = terms.finding_specs()[span.ent_id_]["findings"]
+    return not set(names) & terms.finding_rules()["recent_when_dated"]
+
+
 @dataclass(eq=False)
 class Mention:
     """One entity of the doc, with its ConText flags."""
@@ -95,7 +106,9 @@ class Mention:
 
     @classmethod
     def of(cls, span: Span) -> "Mention":
-        return cls(span, *(_flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical")))
+        negated, family, historical, hypothetical = (
+            _flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical"))
+        return cls(span, negated, family, historical or _dated_past(span), hypothetical)
 
     @property
     def label(self) -> str:
@@ -139,6 +152,7 @@ class _Message:
     def __init__(self, doc: Doc):
         self.doc = doc
         self.mentions = [Mention.of(ent) for ent in doc.ents if ent.label_ != terms.IGNORE]
+        self.mentions = sorted(self.mentions + _mine(doc, self.mentions), key=lambda m: m.start)
         self.owner: Dict[int, Mention] = {i: m for m in self.mentions for i in range(m.start, m.end)}
         self.regions = [m for m in self.mentions if m.label == REGION]
         self.sides: Dict[int, Optional[str]] = {}
@@ -180,6 +194,38 @@ class _Message:
 
     def same_sentence(self, mention: Mention) -> List[Mention]:
         return self.by_sentence.get(self.sent_index[mention.start], [])
+
+
+class _MineRegion(Mention):
+    """"my wife's feet are numb, mine just ache": "mine" stands for the region named of
+    someone else before it, now the patient's."""
+
+    def __init__(self, span: Span, region: str):
+        super().__init__(span, False, False, False, False)
+        self._region = region
+
+    @property
+    def label(self) -> str:
+        return REGION
+
+    @property
+    def key(self) -> str:
+        return self._region
+
+
+MINE_REACH = 30  # tokens back to the other person's region
+
+
+def _mine(doc: Doc, mentions: List[Mention]) -> List[Mention]:
+    taken = {i for m in mentions for i in range(m.start, m.end)}
+    found: List[Mention] = []
+    for token in doc:
+        if token.lower_ != "mine" or token.i in taken or (token.i > 0 and doc[token.i - 1].lower_ == "of"):
+            continue
+        theirs = [m for m in mentions if m.label == REGION and m.family and token.i - MINE_REACH <= m.end <= token.i]
+        if theirs:
+            found.append(_MineRegion(doc[token.i:token.i + 1], theirs[-1].key))
+    return found
 
 
 def anchor_kind(mention: Mention) -> Optional[str]:

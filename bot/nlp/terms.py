@@ -258,6 +258,7 @@ def finding_rules() -> Dict[str, Any]:
     data = load("findings")
     _check(data["history_by_nature"], codes.FINDINGS, "history_by_nature")
     _check(data["keep_hypothetical"], codes.FINDINGS, "keep_hypothetical")
+    _check(data.get("recent_when_dated") or [], codes.FINDINGS, "recent_when_dated")
     for group, regions in data["region_groups"].items():
         _check(regions, codes.REGIONS, f"region group {group}")
     for rule in data["derived"]:
@@ -278,6 +279,7 @@ def finding_rules() -> Dict[str, Any]:
         "recent_care": data.get("recent_care") or [],
         "history_by_nature": frozenset(data["history_by_nature"]),
         "keep_hypothetical": frozenset(data["keep_hypothetical"]),
+        "recent_when_dated": frozenset(data.get("recent_when_dated") or []),
         "region_groups": {name: frozenset(regions) for name, regions in data["region_groups"].items()},
         "derived": data["derived"],
     }

@@ -391,3 +391,76 @@ def test_not_wanting_surgery_is_no_denial_of_past_surgery():
     assert finding("my mother in law had back surgery 3 times and it never helped so i dont want surgery",
                    "prior_spine_surgery") is None
     assert finding("no other surgeries, back hurts when i bend", "prior_spine_surgery") is False
+
+
+# -- whose and when (fourth session's development sets) ------------------------------------------
+def test_a_story_about_someone_else_goes_on_after_and_now_with_no_subject():
+    text = "my uncle had a fusion and now has foot drop, my lower back aches"
+    got = facts(text)
+    assert "foot_drop" not in got.gait
+    assert got.findings.get("prior_spine_surgery") is None
+    # with a subject of its own the patient speaks again
+    assert "foot_drop" in facts("my uncle had a fusion and now i have foot drop").gait
+
+
+def test_his_or_her_body_part_is_someone_elses():
+    got = facts("her legs both went weak with her disc, my mum I mean, mine is just a sore neck")
+    assert got.findings.get("weakness_both_legs") is None
+    assert got.weakness is None
+    # "her" before "my" owns nothing
+    assert facts("i told her my left leg is weak").weakness is True
+
+
+def test_mine_stands_for_the_other_persons_region():
+    assert ("foot", None) in sites("my husbands feet are numb from his sugar, mine just ache at night")
+    assert sites("my dad cant feel his toes, mine are fine") == set()
+
+
+def test_someone_writing_for_the_patient_tells_the_patients_findings():
+    text = "writing for my dad who is 80, he fell yesterday, he has osteoporosis and his right hip hurts"
+    got = facts(text)
+    assert got.findings["osteoporosis"].present is True
+    assert ("hip", "right") in sites(text)
+    # without such words his osteoporosis is his
+    assert facts("my dad has osteoporosis and his hip hurts, my knee is sore").findings.get("osteoporosis") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("had a fever with a chest infection back in september, now my heel hurts", "fever"),
+    ("had fever and chills in august with a kidney infection. my back has hurt for a week", "fever"),
+    ("bad water infection in early october, sorted with antibiotics. right hip aches", "current_infection"),
+    ("a decade ago i was in a car accident. this time its my left foot", "major_trauma"),
+    ("after my third baby i had some bladder leaking for a while. low back pain now", "urinary_incontinence"),
+    ("Had a clot on my lung in 2018 and I couldn't breathe. Fine now. Left knee pain", "shortness_of_breath"),
+    ("i had a fever last week (gone) and now my lower back aches", "fever"),
+])
+def test_dated_or_over_findings_are_past(text, name):
+    assert finding(text, name) is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("lost 6 kg in october without trying, back pain at night", "weight_loss"),  # recent when dated
+    ("fever since october and my back is killing me", "fever"),  # "since" is not "in"
+])
+def test_dated_findings_that_still_count(text, name):
+    assert finding(text, name) is True
+
+
+@pytest.mark.parametrize("text, name", [
+    ("my housemate has had a fever all week, i havent, but my neck is stiff", "fever"),
+    ("my best mate had back pain then lost weight, it was myeloma. my back hurts", "weight_loss"),
+    ("my wife had spine surgery. after it she developed a high temperature. my knee hurts", "fever"),
+    ("someone at work had a tumour in her spine that first showed up as night pain. my back hurts", "night_pain"),
+])
+def test_someone_elses_findings_are_not_the_patients(text, name):
+    assert finding(text, name) is not True
+
+
+def test_a_family_phrase_closed_by_its_side_of_the_family_ends_there():
+    assert finding("family history of osteoporosis on my dads side, slipped on the ice friday, wrist sore",
+                   "minor_fall") is True
+
+
+def test_advice_about_what_might_happen_is_hypothetical():
+    assert finding("my GP said if I ever go numb down below I should go to A&E. back pain 2 weeks",
+                   "saddle_numbness") is None

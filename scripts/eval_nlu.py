@@ -50,7 +50,8 @@ DEFAULT_DATA = ROOT / "tests" / "nlu_eval" / "heldout.yml"
 # Every evaluation set: the held-out test (the targets), the blind set (written without
 # seeing the extractor; measured, never tuned on) and the development sets (tuned on).
 EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
-             for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7")
+             for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7",
+                           "dev8", "dev9", "dev10")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -690,6 +691,9 @@ SET_ROLES = {
     "dev5": "development (tuned on): negation and context, first measured blind",
     "dev6": "development (tuned on): mixed contexts in one message, first measured blind",
     "dev7": "development (tuned on): lay words for every finding, first measured blind",
+    "dev8": "development (tuned on): whose and when (family, proxies, past), first measured blind",
+    "dev9": "development (tuned on): scope of denials, questions, contrasts, first measured blind",
+    "dev10": "development (tuned on): present findings in long messy messages, first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
 }
 

@@ -62,6 +62,7 @@ def to_rule(spec: Dict[str, Any]) -> ConTextRule:
         max_scope=spec.get("max_scope"),
         allowed_types=set(spec["allowed_types"]) if spec.get("allowed_types") else None,
         terminated_by=set(spec["terminated_by"]) if spec.get("terminated_by") else None,
+        metadata={"back_to_comma": True} if spec.get("back_to_comma") else None,
     )
 
 
@@ -120,6 +121,19 @@ def _reach_back_from_lone_cue(doc: Doc, modifier: ConTextModifier, bounds: List[
     previous_start = bounds[sent_start - 1][0]
     reach = modifier.max_scope or (sent_start - previous_start)
     modifier._scope_start = max(previous_start, start - reach)  # medspaCy has no setter
+
+
+def _date_looks_back_to_the_comma(doc: Doc, modifier: ConTextModifier) -> None:
+    """"fever no, weight loss no, cancer yes in 2015": a date said after a finding dates
+    the finding of its own clause, not the answers listed before it. Forward it goes on
+    ("in 2015, after chemo, i had ..."). For the groups marked back_to_comma (dates)."""
+    if modifier.direction != "BIDIRECTIONAL" or not (modifier.rule.metadata or {}).get("back_to_comma"):
+        return
+    start = modifier.modifier_span[0]
+    for i in range(start - 1, modifier.scope_span[0] - 1, -1):
+        if doc[i].text in (",", ";"):
+            modifier._scope_start = i + 1  # medspaCy has no setter
+            return
 
 
 def _overlaps(a: Tuple[int, int], b: Tuple[int, int]) -> bool:
@@ -299,6 +313,7 @@ class ClinicContext:
         ]
         for modifier in modifiers:
             _reach_back_from_lone_cue(doc, modifier, bounds, targets)
+            _date_looks_back_to_the_comma(doc, modifier)
         modifiers += self._answers(doc, bounds)
         modifiers += [ConTextModifier(_CLAUSE_BREAK, i, i + 1, doc, i, i + 1) for i in self._subject_breaks(doc, targets)]
         modifiers += [ConTextModifier(_POSSESSIVE, i, i + 1, doc, *_scope(_POSSESSIVE, i, i + 1, bounds[i]))
@@ -381,6 +396,7 @@ class ClinicContext:
         clause, or the clause before when its own holds nothing else."""
         found = []
         taken: set = set()
+        target_starts = {ent.start for ent in doc.ents}
         for start, end in sorted(((s, e) for _, s, e in self._closing(doc)), key=lambda se: (se[0], -se[1])):
             if start in taken or (end < len(doc) and not doc[end].is_punct):
                 continue
@@ -392,6 +408,15 @@ class ClinicContext:
             if clause == start and clause > sent_start:  # ", i havent": the clause before
                 clause -= 1
                 while clause > sent_start and doc[clause - 1].text not in (",", ";"):
+                    clause -= 1
+            elif (clause == start == sent_start and start > 0 and doc[start - 1].text in (".", "!")
+                  and all(doc[i].is_punct for i in range(end, bounds[start][1]))):
+                # "It was my dad who had the cancer, not me. I've never had it.": a sentence
+                # that is only a denial answers the last clause before it that says something
+                previous_start = bounds[start - 1][0]
+                clause = start - 1
+                while clause > previous_start and (doc[clause - 1].text not in (",", ";")
+                                                   or not any(clause <= t < start - 1 for t in target_starts)):
                     clause -= 1
             elif clause == start and start > 0 and doc[start - 1].text == "?":
                 # "my back hurts, is a fever a bad sign? i dont have one": the question's clause

@@ -49,6 +49,9 @@ def load(name: str) -> Dict[str, Any]:
 _MACRO = re.compile(r"\{(\w+)\}")
 
 
+_CONTRACTION = re.compile(r" ('(?:s|ve|re|ll|d|m)\b)")
+
+
 def expand(phrase: str, macros: Optional[Dict[str, List[str]]] = None, _depth: int = 0) -> List[str]:
     """All spellings of a phrase: "{cant} walk" -> ["can't walk", "cannot walk", ...].
     A macro's alternatives may use other macros ("{n} years ago"), two levels deep."""
@@ -64,6 +67,9 @@ def expand(phrase: str, macros: Optional[Dict[str, List[str]]] = None, _depth: i
     out = []
     for combo in itertools.product(*choices):
         text = re.sub(r"\s+", " ", "".join(combo)).strip().lower()
+        # "{it} {has} stopped" -> "they've stopped": a contraction joins its word, as the
+        # tokenizer splits it ("they 've" would be "they", "'", "ve")
+        text = _CONTRACTION.sub(r"\1", text)
         if text and _MACRO.search(text) and _depth < 2:
             out.extend(expand(text, macros, _depth + 1))
         elif text:
@@ -195,6 +201,8 @@ def context_rule_specs() -> List[Dict[str, Any]]:
             "terminated_by": group.get("terminated_by"),
             # wider settings for the cue in a sentence with a question mark (components.question_rule)
             "in_question": group.get("in_question"),
+            # a date looks back no further than a comma (components._date_looks_back_to_the_comma)
+            "back_to_comma": bool(group.get("back_to_comma")),
         }
         for text in phrases(group.get("phrases") or [], macros):
             if text not in seen:

@@ -464,3 +464,48 @@ def test_a_family_phrase_closed_by_its_side_of_the_family_ends_there():
 def test_advice_about_what_might_happen_is_hypothetical():
     assert finding("my GP said if I ever go numb down below I should go to A&E. back pain 2 weeks",
                    "saddle_numbness") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Nil fever. Nil bladder or bowel symptoms.", "bowel_incontinence"),
+    ("not once have i lost control of my bladder", "urinary_incontinence"),
+    ("I can't say I've noticed any change with my bladder, but my right leg is weak", "urinary_retention"),
+    ("Negative on the bladder and bowel front. Numb right heel.", "bowel_incontinence"),
+    ("the GP thought it was a kidney infection but the urine test was clear, back still aches", "current_infection"),
+    ("my sister is the diabetic. I don't actually have diabetes", "diabetes"),
+    ("fever no, weight loss no, cancer yes in 2012. back pain 2 weeks", "weight_loss"),
+    ("the weakness isn't getting any worse, same as last week", "weakness_worsening"),
+    ("nah, bladder's grand", "urinary_retention"),
+])
+def test_more_ways_to_deny(text, name):
+    assert finding(text, name) is False
+
+
+@pytest.mark.parametrize("text, name", [
+    ("my mate thought it was cancer but the scan was clear. my back hurts", "cancer_history"),
+    ("I'm frightened it's a stroke but my face is fine, my calf is numb", "stroke_signs"),
+    ("I thought I had a fever but it was 36.9", "fever"),
+    ("I had a temperature on Friday but it's been normal since Saturday. Back pain.", "fever"),
+    ("transplant years ago, I was immunosuppressed but they've stopped those meds", "fever"),
+])
+def test_feared_or_ruled_out_is_not_present(text, name):
+    assert finding(text, name) is not True
+
+
+def test_a_sentence_that_is_only_a_denial_answers_the_one_before():
+    assert finding("Fever or chills, you asked. I haven't had any.", "fever") is False
+    assert finding("Weakness in both legs. I haven't had any.", "weakness_both_legs") is False
+    # "no," opening a sentence that goes on is no answer to the sentence before
+    assert finding("both legs are numb now. no, both legs are not weak", "bilateral_leg_symptoms") is True
+
+
+def test_an_ever_since_complaint_is_no_denial():
+    assert finding("not once has it let up, even lying still at night it throbs", "night_pain") is True
+    # "when i'm not" is no answer: the feet are numb
+    assert facts("feet are numb like I'm wearing socks when I'm not, both of them").numbness is True
+
+
+def test_a_contraction_in_a_phrase_matches_the_split_words():
+    from bot.nlp import terms
+    assert "but they've stopped" in terms.expand("{but} {it} {has} stopped", {
+        "but": ["but"], "it": ["they"], "has": ["'ve"]})

@@ -39,6 +39,7 @@ MAX_WORD_CHARS = 64
 _LONG_RUN = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 WORDS_MAX = 200  # Finding.words and cause_words
 NEAREST_ANCHOR_TOKENS = 6  # last resort for a region the walks could not tie
+REGION_WORDS_REACH = 6  # "the inner side of my left ankle": a part named before its region
 EXTRACTOR = "clinic_nlp"
 
 # Mentions that only say where, when or how much: a sentence with nothing else is
@@ -491,6 +492,8 @@ def _sites_for(msg: _Message, region: Mention) -> List[Site]:
             return [pronoun]
         found = _nearest(msg, region)
     if found is None:
+        if _walking_blamed_on(msg, region):
+            return [Site(region, "pain")]
         return [Site(region, "bare")] if _is_bare(msg, region) else []
     walk, step = found
     if walk.path:
@@ -504,6 +507,21 @@ def _sites_for(msg: _Message, region: Mention) -> List[Site]:
         role = ("path" if step < 0 else "origin") if kind == "radiation" else "site"
         sites.append(Site(region, kind, role))
     return sites
+
+
+_BLAME = (("because", "of"), ("cause", "of"), ("cos", "of"), ("coz", "of"), ("due", "to"), ("thanks", "to"))
+
+
+def _walking_blamed_on(msg: _Message, region: Mention) -> bool:
+    """"limping since saturday because of my heel": a walking change put down to a part
+    says that part hurts."""
+    i = region.start - 1
+    while i >= 0 and ((i in msg.owner and msg.owner[i].label == SIDE) or
+                      (i not in msg.owner and msg.doc[i].lower_ in ("my", "the", "this", "that", "sore", "bad"))):
+        i -= 1
+    if i < 1 or (msg.doc[i - 1].lower_, msg.doc[i].lower_) not in _BLAME:
+        return False
+    return any(m.label == GAIT and m.current and m.start < region.start for m in msg.same_sentence(region))
 
 
 def _implies(mention: Mention) -> Dict[str, str]:
@@ -860,7 +878,7 @@ def _derived_match(site: Site, rule: Dict[str, Any]) -> bool:
     if rule.get("region_words"):
         # "burning on the inside of my right ankle", "burning between two of my toes"
         span = site.region.span
-        near = span.doc[max(0, span.start - 4):span.end]
+        near = span.doc[max(0, span.start - REGION_WORDS_REACH):span.end]
         return any(t.lower_ in rule["region_words"] for t in near)
     return True
 

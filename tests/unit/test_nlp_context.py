@@ -509,3 +509,19 @@ def test_a_contraction_in_a_phrase_matches_the_split_words():
     from bot.nlp import terms
     assert "but they've stopped" in terms.expand("{but} {it} {has} stopped", {
         "but": ["but"], "it": ["they"], "has": ["'ve"]})
+
+
+@pytest.mark.parametrize("text, name", [
+    ("the inner side of my right ankle has a burning feeling at night", "inner_ankle_burning"),
+    ("my little toe has a sore thats weeping, im diabetic", "foot_wound"),
+    ("hobbling since friday because of my left heel", "limp_from_foot_pain"),
+])
+def test_present_findings_said_around_their_region(text, name):
+    assert finding(text, name) is True
+
+
+def test_a_limp_put_down_to_a_part_makes_it_hurt_but_a_sore_back_is_no_wound():
+    assert ("knee", "right") in sites("i limp because of my bad right knee")
+    got = facts("i have a sore back and a sore on my heel")
+    assert got.findings["foot_wound"].present is True
+    assert ("back", "midline") in {(s.region, s.side) for s in got.pain_sites}

@@ -525,3 +525,14 @@ def test_a_limp_put_down_to_a_part_makes_it_hurt_but_a_sore_back_is_no_wound():
     got = facts("i have a sore back and a sore on my heel")
     assert got.findings["foot_wound"].present is True
     assert ("back", "midline") in {(s.region, s.side) for s in got.pain_sites}
+
+
+def test_more_ways_to_say_one_writes_for_the_patient():
+    got = facts("this is about my husband, he is 61, he has wet himself twice and his lower back hurts")
+    assert got.findings["urinary_incontinence"].present is True
+    # a relative's story told by a patient with a complaint of their own stays theirs
+    assert finding("my husband wet himself after his op, my lower back hurts", "urinary_incontinence") is None
+
+
+def test_a_reading_on_the_thermometer_is_a_fever_even_when_hedged():
+    assert finding("I think I might have a temperature, 38.4 on the thermometer, back sore", "fever") is True

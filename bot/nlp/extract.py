@@ -498,6 +498,9 @@ def _sites_for(msg: _Message, region: Mention) -> List[Site]:
     walk, step = found
     if walk.path:
         origin, path = walk.chain[-1], [region] + walk.chain[:-1]
+        extent = _numb_within_the_foot(msg, origin, path)
+        if extent:
+            return extent
         return [Site(r, "radiation", "path") for r in path] + [Site(origin, "radiation", "origin")]
     sites = []
     for anchor in _listed_with(msg, walk.anchor, step):
@@ -507,6 +510,23 @@ def _sites_for(msg: _Message, region: Mention) -> List[Site]:
         role = ("path" if step < 0 else "origin") if kind == "radiation" else "site"
         sites.append(Site(region, kind, role))
     return sites
+
+
+_FOOT_AND_ANKLE = codes.FOOT_REGIONS | {"ankle"}
+
+
+def _numb_within_the_foot(msg: _Message, origin: Mention, path: List[Mention]) -> List[Site]:
+    """"both feet are numb from the toes to the ankles": numbness from one part of the foot
+    to another is where it is numb, not pain travelling down the leg."""
+    if not all(r.key in _FOOT_AND_ANKLE for r in [origin] + path):
+        return []
+    i = origin.start - 1
+    while i >= 0 and i not in msg.owner and msg.doc[i].lower_ in ("the", "my", "from", "frm", "up", "all", "way"):
+        i -= 1
+    before = msg.owner.get(i)
+    if before is None or before.label != SYMPTOM or anchor_kind(before) != "numbness" or not before.current:
+        return []
+    return [Site(r, "numbness") for r in [origin] + path]
 
 
 _BLAME = (("because", "of"), ("cause", "of"), ("cos", "of"), ("coz", "of"), ("due", "to"), ("thanks", "to"))

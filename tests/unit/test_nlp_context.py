@@ -536,3 +536,12 @@ def test_more_ways_to_say_one_writes_for_the_patient():
 
 def test_a_reading_on_the_thermometer_is_a_fever_even_when_hedged():
     assert finding("I think I might have a temperature, 38.4 on the thermometer, back sore", "fever") is True
+
+
+def test_numbness_from_one_part_of_the_foot_to_another_is_no_radiation():
+    got = facts("both my feet are numb from the toes up to the ankles")
+    assert got.findings["stocking_numbness"].present is True
+    assert "bilateral_leg_symptoms" not in got.findings
+    assert got.radiation_to == []
+    # pain from the buttock to the heel still travels
+    assert facts("pain from my butt down to my heel").radiation_to == ["buttock", "heel"]

@@ -545,3 +545,16 @@ def test_numbness_from_one_part_of_the_foot_to_another_is_no_radiation():
     assert got.radiation_to == []
     # pain from the buttock to the heel still travels
     assert facts("pain from my butt down to my heel").radiation_to == ["buttock", "heel"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("My bowels and bladder are in order. Ache across the lower back.", "urinary_retention"),
+    ("waterworks are satisfactory and bowels are regular", "bowel_incontinence"),
+])
+def test_formal_ways_to_say_all_is_well(text, name):
+    assert finding(text, name) is False
+
+
+def test_an_infection_sorted_with_antibiotics_is_over():
+    assert finding("back in october i had a nasty water infection, sorted with antibiotics. right hip aches",
+                   "current_infection") is None

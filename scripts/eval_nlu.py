@@ -51,7 +51,7 @@ DEFAULT_DATA = ROOT / "tests" / "nlu_eval" / "heldout.yml"
 # seeing the extractor; measured, never tuned on) and the development sets (tuned on).
 EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
              for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7",
-                           "dev8", "dev9", "dev10")
+                           "dev8", "dev9", "dev10", "dev11", "dev12")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -694,6 +694,8 @@ SET_ROLES = {
     "dev8": "development (tuned on): whose and when (family, proxies, past), first measured blind",
     "dev9": "development (tuned on): scope of denials, questions, contrasts, first measured blind",
     "dev10": "development (tuned on): present findings in long messy messages, first measured blind",
+    "dev11": "development (tuned on): short chat and SMS messages in every context, first measured blind",
+    "dev12": "development (tuned on): answers to the screening questions, first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
 }
 

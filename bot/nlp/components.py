@@ -10,6 +10,7 @@ otherwise.
 """
 # (no "from __future__ import annotations": spaCy validates the factory signature at runtime)
 
+import re
 from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Tuple
@@ -134,6 +135,14 @@ def _date_looks_back_to_the_comma(doc: Doc, modifier: ConTextModifier) -> None:
         if doc[i].text in (",", ";"):
             modifier._scope_start = i + 1  # medspaCy has no setter
             return
+
+
+def _list_number(doc: Doc, i: int) -> bool:
+    """"1. bladder - no 2. bowels - no": the next item's number ends an answer."""
+    text = doc[i].text
+    if re.fullmatch(r"\d{1,2}[.)]", text):
+        return True
+    return bool(re.fullmatch(r"\d{1,2}", text)) and i + 1 < len(doc) and doc[i + 1].text in (".", ")")
 
 
 def _overlaps(a: Tuple[int, int], b: Tuple[int, int]) -> bool:
@@ -382,7 +391,7 @@ class ClinicContext:
             if doc[i].text not in self.answer_marks or doc[i + 1].lower_ not in self.answer_words:
                 continue
             after = i + 2
-            if doc[i].text != "?" and after < len(doc) and not doc[after].is_punct:
+            if doc[i].text != "?" and after < len(doc) and not doc[after].is_punct and not _list_number(doc, after):
                 continue
             if after in mention_starts:
                 continue  # "could it be an infection? no fever though": a new denial, no answer

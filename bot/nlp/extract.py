@@ -780,7 +780,7 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
 REQUEST_FINDINGS = frozenset({"diabetic_foot_check", "wants_injections"})  # what the patient asks for
 _FINE_WORDS = frozenset({"ok", "okay", "fine", "normal", "good", "alright", "regular", "normally", "steady", "stable",
                          "unchanged"})
-_FINE_SKIP = frozenset({"n", "+", "is", "are", "'s", "'re", "feel", "feels", "seem", "seems", "both", "all", "totally", "working",
+_FINE_SKIP = frozenset({"control", "function", "functions", "habits", "n", "+", "is", "are", "'s", "'re", "feel", "feels", "seem", "seems", "both", "all", "totally", "working",
                         "it", "its", "that", "thats", "everything",
                         "work", "works", "and", "or", ",", "&", "been", "has", "have", "completely", "pretty", "perfectly"})
 
@@ -794,8 +794,8 @@ def _said_fine(msg: _Message, mention: Mention) -> bool:
     i = mention.end
     while i < len(msg.doc):
         owner = msg.owner.get(i)
-        if owner is not None and owner.label == FINDING:
-            i = owner.end
+        if owner is not None and (owner.label == FINDING or owner.label == SIDE and owner.key == "both"):
+            i = owner.end  # "bladder and bowels are both working normally"
         elif owner is None and msg.doc[i].lower_ in _FINE_SKIP:
             i += 1
         else:

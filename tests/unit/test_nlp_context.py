@@ -558,3 +558,28 @@ def test_formal_ways_to_say_all_is_well(text, name):
 def test_an_infection_sorted_with_antibiotics_is_over():
     assert finding("back in october i had a nasty water infection, sorted with antibiotics. right hip aches",
                    "current_infection") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Bladder and bowels are both working normally, thank you.", "urinary_retention"),
+    ("Bladder and bowel control are both normal.", "bowel_incontinence"),
+    ("1. bladder - no 2. bowels - no 3. numbness down below - no", "saddle_numbness"),
+    ("not that I've noticed with the bladder or bowels", "urinary_incontinence"),
+    ("I don't believe I have any issues with my waterworks", "urinary_retention"),
+    ("Osteoporosis: not that I know of. Steroids: no.", "osteoporosis"),
+])
+def test_screening_answers(text, name):
+    assert finding(text, name) is False
+
+
+@pytest.mark.parametrize("text, name", [
+    ("gran had back pain for months and it turned out to be myeloma", "cancer_history"),
+    ("my wifes cousin lost weight and had night pain, it was cancer, so I'm asking", "cancer_history"),
+])
+def test_how_someone_elses_story_ended_is_theirs(text, name):
+    assert finding(text, name) is None
+
+
+def test_what_the_patient_will_do_if_it_spreads_is_hypothetical():
+    got = facts("If the pain ever goes into both legs I'll go to A&E, but right now it's just the left")
+    assert "bilateral_leg_symptoms" not in got.findings

@@ -849,7 +849,7 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
     for rule in terms.finding_rules()["derived"]:
         if (rule.get("gait") and rule["gait"] not in gait) or (rule.get("cause") and rule["cause"] not in causes):
             continue
-        matched = [site for site in sites if _derived_match(site, rule)]
+        matched = [site for site in sites if _derived_match(site, rule) and not _general_question(msg, site.region)]
         sides = [msg.side(site.region) for site in matched]
         if matched and ("side" not in rule or _combine_sides(sides) == rule["side"]):
             # "both": on both sides at once, or "started in my left leg, now the right one too"
@@ -890,6 +890,18 @@ def _denied_sites(msg: _Message) -> List[Site]:
 # Symptom kinds that deny another where they are said: "fine" denies pain there, "doesn't
 # go down" denies the pain travelling there.
 _DENYING_KINDS = {"ok": "pain", "no_radiation": "radiation"}
+
+
+_ASKING = frozenset({"can", "could", "does", "do", "will", "would", "is", "are", "should", "might", "may"})
+_ASKER = frozenset({"i", "i'm", "im", "you", "we", "my", "me", "u"})
+
+
+def _general_question(msg: _Message, region: Mention) -> bool:
+    """"can sciatica go into both legs?": a question about such things in general, not
+    the patient's own legs ("do my legs both going numb mean..." asks about them)."""
+    sent = msg.sentence(region)
+    words = [t.lower_ for t in sent if not t.is_punct][:2]
+    return len(words) == 2 and words[0] in _ASKING and words[1] not in _ASKER
 
 
 def _derived_match(site: Site, rule: Dict[str, Any]) -> bool:

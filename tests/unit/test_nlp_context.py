@@ -583,3 +583,13 @@ def test_how_someone_elses_story_ended_is_theirs(text, name):
 def test_what_the_patient_will_do_if_it_spreads_is_hypothetical():
     got = facts("If the pain ever goes into both legs I'll go to A&E, but right now it's just the left")
     assert "bilateral_leg_symptoms" not in got.findings
+
+
+def test_a_question_about_such_things_in_general_derives_nothing():
+    assert "bilateral_leg_symptoms" not in facts("can sciatica go into both legs").findings
+    # the patient's own legs in a question still count
+    assert finding("do i need to come in, both my legs are numb", "bilateral_leg_symptoms") is True
+
+
+def test_uncontrolled_pain_in_plain_words():
+    assert finding("nothing is controlling it, ive taken everything ive got", "pain_uncontrolled") is True

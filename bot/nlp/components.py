@@ -127,13 +127,14 @@ def _reach_back_from_lone_cue(doc: Doc, modifier: ConTextModifier, bounds: List[
 def _date_looks_back_to_the_comma(doc: Doc, modifier: ConTextModifier) -> None:
     """"fever no, weight loss no, cancer yes in 2015": a date said after a finding dates
     the finding of its own clause, not the answers listed before it. Forward it goes on
-    ("in 2015, after chemo, i had ..."). For the groups marked back_to_comma (dates)."""
+    ("in 2015, after chemo, i had ...", "broke my ankle years ago, the bone came through").
+    For the groups marked back_to_comma (dates). medspaCy has no setter for the scope."""
     if modifier.direction != "BIDIRECTIONAL" or not (modifier.rule.metadata or {}).get("back_to_comma"):
         return
     start = modifier.modifier_span[0]
     for i in range(start - 1, modifier.scope_span[0] - 1, -1):
         if doc[i].text in (",", ";"):
-            modifier._scope_start = i + 1  # medspaCy has no setter
+            modifier._scope_start = i + 1
             return
 
 

@@ -84,6 +84,16 @@ def _flag(span: Span, attr: str) -> bool:
     return bool(Span.has_extension(attr) and span._.get(attr))
 
 
+def _denied_since(span: Span) -> bool:
+    """"i used to inject years ago, been clean since 2015, no fevers": a denial said after
+    the time cue and before the finding is about now."""
+    if not Span.has_extension("modifiers"):
+        return False
+    times = [m.modifier_span[0] for m in span._.modifiers if m.category in ("HISTORICAL", "DATED")]
+    denials = [m.modifier_span[0] for m in span._.modifiers if m.category == "NEGATED_EXISTENCE"]
+    return bool(times and denials) and all(t < d < span.start for t in times for d in denials)
+
+
 def _dated_past(span: Span) -> bool:
     """"had a fever in august": a finding dated to a month (a DATED cue) is over, unless
     findings.yml lists it as recent when dated."""
@@ -109,7 +119,8 @@ class Mention:
     def of(cls, span: Span) -> "Mention":
         negated, family, historical, hypothetical = (
             _flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical"))
-        return cls(span, negated, family, historical or _dated_past(span), hypothetical)
+        historical = (historical or _dated_past(span)) and not (negated and _denied_since(span))
+        return cls(span, negated, family, historical, hypothetical)
 
     @property
     def label(self) -> str:

@@ -593,3 +593,20 @@ def test_a_question_about_such_things_in_general_derives_nothing():
 
 def test_uncontrolled_pain_in_plain_words():
     assert finding("nothing is controlling it, ive taken everything ive got", "pain_uncontrolled") is True
+
+
+@pytest.mark.parametrize("text, name", [
+    ("i used to inject years ago, been clean since 2015, no fevers", "fever"),
+    ("What happens if I lose control of my bladder? At the moment it's fine.", "urinary_incontinence"),
+    ("no ca hx, no ivdu, no steroids", "iv_drug_use"),
+    ("no fever no weightloss", "weight_loss"),
+    ("immune system is fine as far as i know", "immunosuppression"),
+    ("I have no difficulty with my bladder", "urinary_retention"),
+    ("there is no altered sensation between my legs", "saddle_numbness"),
+])
+def test_more_screening_denials(text, name):
+    assert finding(text, name) is False
+
+
+def test_a_dated_event_told_on_after_its_comma_is_still_past():
+    assert finding("I broke my ankle years ago, the bone came through the skin, now it aches", "open_fracture") is None

@@ -94,6 +94,17 @@ def _denied_since(span: Span) -> bool:
     return bool(times and denials) and all(t < d < span.start for t in times for d in denials)
 
 
+def _chronic(span: Span) -> bool:
+    """"leaking when I sneeze, been like that since my kids, nothing new": a finding said to
+    be long-standing, of those findings.yml lists as not new when chronic."""
+    if span.label_ != FINDING or not Span.has_extension("modifiers"):
+        return False
+    if not any(modifier.category == "CHRONIC" for modifier in span._.modifiers):
+        return False
+    names = terms.finding_specs()[span.ent_id_]["findings"]
+    return set(names) <= terms.finding_rules()["chronic_is_not_new"]
+
+
 def _dated_past(span: Span) -> bool:
     """"had a fever in august": a finding dated to a month (a DATED cue) is over, unless
     findings.yml lists it as recent when dated."""
@@ -119,7 +130,7 @@ class Mention:
     def of(cls, span: Span) -> "Mention":
         negated, family, historical, hypothetical = (
             _flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical"))
-        historical = (historical or _dated_past(span)) and not (negated and _denied_since(span))
+        historical = (historical or _dated_past(span) or _chronic(span)) and not (negated and _denied_since(span))
         return cls(span, negated, family, historical, hypothetical)
 
     @property

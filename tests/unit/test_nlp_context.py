@@ -610,3 +610,17 @@ def test_more_screening_denials(text, name):
 
 def test_a_dated_event_told_on_after_its_comma_is_still_past():
     assert finding("I broke my ankle years ago, the bone came through the skin, now it aches", "open_fracture") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("a bit of leaking when I cough but that's been since I had my kids, nothing new", "urinary_incontinence"),
+    ("some dribbling after I pee but I'm 72, had that for ages", "urinary_incontinence"),
+])
+def test_long_standing_bladder_trouble_is_not_the_new_red_flag(text, name):
+    assert finding(text, name) is not True
+
+
+def test_new_bladder_trouble_still_counts():
+    assert finding("leaking when I cough since my back went on monday", "urinary_incontinence") is True
+    # a chronic word about something else does not reach a new loss of control
+    assert finding("I wet myself yesterday. My knees have been bad for years.", "urinary_incontinence") is True

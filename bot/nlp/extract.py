@@ -894,6 +894,9 @@ def _denied_sites(msg: _Message) -> List[Site]:
     sites = []
     for region in msg.regions:
         found = _closest_walk(msg, region) or _nearest(msg, region)
+        if found is None and region.negated and region.about_patient and not region.historical:
+            sites.append(Site(region, "pain", "site"))  # "both legs: no", "it's not both legs"
+            continue
         if found is None or found[0].path or found[0].anchor is None:
             continue
         walk, step = found

@@ -624,3 +624,8 @@ def test_new_bladder_trouble_still_counts():
     assert finding("leaking when I cough since my back went on monday", "urinary_incontinence") is True
     # a chronic word about something else does not reach a new loss of control
     assert finding("I wet myself yesterday. My knees have been bad for years.", "urinary_incontinence") is True
+
+
+def test_both_legs_answered_no_denies_both_legs():
+    assert finding("Both legs: no. Bladder: no.", "bilateral_leg_symptoms") is False
+    assert finding("no pain in my back, both legs hurt", "bilateral_leg_symptoms") is True

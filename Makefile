@@ -69,9 +69,14 @@ MODEL_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories 
 MODEL_HASH    = $(shell cat $(MODEL_INPUTS) | sha256sum | cut -c1-16)
 MODEL_FILE    = models/intake-$(MODEL_HASH).tar.gz
 
+# Trained deterministically (TensorFlow's deterministic ops, one thread): the same data gives
+# the same model on every run, so CI measures what was measured here. With two threads the
+# held-out intent macro-F1 of one data set went from 0.937 to 0.960 between trainings.
+TRAIN_ENV := TF_DETERMINISTIC_OPS=1 TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=1
+
 model: deps nlp-model
 	@if [ -f "$(MODEL_FILE)" ]; then echo "model is current: $(MODEL_FILE)"; else \
-	  $(RASA) train --quiet --num-threads 2 --domain domain --fixed-model-name intake-$(MODEL_HASH) --out models; fi
+	  $(TRAIN_ENV) $(RASA) train --quiet --num-threads 1 --domain domain --fixed-model-name intake-$(MODEL_HASH) --out models; fi
 
 validate: deps
 	$(PY) scripts/validate_data.py

@@ -629,3 +629,9 @@ def test_new_bladder_trouble_still_counts():
 def test_both_legs_answered_no_denies_both_legs():
     assert finding("Both legs: no. Bladder: no.", "bilateral_leg_symptoms") is False
     assert finding("no pain in my back, both legs hurt", "bilateral_leg_symptoms") is True
+
+
+def test_a_sore_on_the_foot_is_a_wound_where_it_hurts():
+    got = facts("I'm diabetic and there's a sore on my left foot that won't heal")
+    assert got.findings["foot_wound"].present is True
+    assert ("foot", "left") in {(s.region, s.side) for s in got.pain_sites}

@@ -94,26 +94,27 @@ def _denied_since(span: Span) -> bool:
     return bool(times and denials) and all(t < d < span.start for t in times for d in denials)
 
 
+def _finding_with_cue(span: Span, category: str) -> Optional[Set[str]]:
+    """The finding names of a FINDING mention that a cue of this category modifies."""
+    if span.label_ != FINDING or not Span.has_extension("modifiers"):
+        return None
+    if not any(modifier.category == category for modifier in span._.modifiers):
+        return None
+    return set(terms.finding_specs()[span.ent_id_]["findings"])
+
+
 def _chronic(span: Span) -> bool:
     """"leaking when I sneeze, been like that since my kids, nothing new": a finding said to
     be long-standing, of those findings.yml lists as not new when chronic."""
-    if span.label_ != FINDING or not Span.has_extension("modifiers"):
-        return False
-    if not any(modifier.category == "CHRONIC" for modifier in span._.modifiers):
-        return False
-    names = terms.finding_specs()[span.ent_id_]["findings"]
-    return set(names) <= terms.finding_rules()["chronic_is_not_new"]
+    names = _finding_with_cue(span, "CHRONIC")
+    return bool(names) and names <= terms.finding_rules()["chronic_is_not_new"]
 
 
 def _dated_past(span: Span) -> bool:
     """"had a fever in august": a finding dated to a month (a DATED cue) is over, unless
     findings.yml lists it as recent when dated."""
-    if span.label_ != FINDING or not Span.has_extension("modifiers"):
-        return False
-    if not any(modifier.category == "DATED" for modifier in span._.modifiers):
-        return False
-    names = terms.finding_specs()[span.ent_id_]["findings"]
-    return not set(names) & terms.finding_rules()["recent_when_dated"]
+    names = _finding_with_cue(span, "DATED")
+    return bool(names) and not names & terms.finding_rules()["recent_when_dated"]
 
 
 @dataclass(eq=False)

@@ -803,9 +803,10 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
 REQUEST_FINDINGS = frozenset({"diabetic_foot_check", "wants_injections"})  # what the patient asks for
 _FINE_WORDS = frozenset({"ok", "okay", "fine", "normal", "good", "alright", "regular", "normally", "steady", "stable",
                          "unchanged"})
-_FINE_SKIP = frozenset({"control", "function", "functions", "habits", "n", "+", "is", "are", "'s", "'re", "feel", "feels", "seem", "seems", "both", "all", "totally", "working",
-                        "it", "its", "that", "thats", "everything",
-                        "work", "works", "and", "or", ",", "&", "been", "has", "have", "completely", "pretty", "perfectly"})
+_FINE_SKIP = frozenset({"control", "function", "functions", "habits", "n", "+", "is", "are", "'s", "'re", "feel",
+                        "feels", "seem", "seems", "both", "all", "totally", "working", "it", "its", "that", "thats",
+                        "everything", "work", "works", "and", "or", ",", "&", "been", "has", "have", "completely",
+                        "pretty", "perfectly"})
 
 
 _FINE_BEFORE_SKIP = frozenset({"with", "my", "the", "in", "of", "when", "for"})

@@ -539,13 +539,14 @@ class ClinicCooccur:
     def __init__(self, nlp: Language, name: str):
         self.name = name
         self.rules: List[Dict[str, Any]] = []
-        self._tests: List[Tuple[Dict[str, Any], Any, Any]] = []
+        self._tests: List[Tuple[Dict[str, Any], Any, Any, Any]] = []
 
     def add_rules(self, rules: Iterable[Dict[str, Any]]) -> None:
         for rule in rules:
             self.rules.append(rule)
             first, second = (_word_test(words) for words in rule["words"])
-            self._tests.append((rule, first, second))
+            unless = _word_test(rule.get("unless") or ()) if rule.get("unless") else None
+            self._tests.append((rule, first, second, unless))
 
     def __call__(self, doc: Doc) -> Doc:
         if not self._tests:
@@ -558,7 +559,7 @@ class ClinicCooccur:
         new: List[Span] = []
         for sent in doc.sents:
             lower = [t.lower_ for t in sent]
-            for rule, first, second in self._tests:
+            for rule, first, second, unless in self._tests:
                 a = [i for i, w in enumerate(lower) if first(w)]
                 b = [j for j, w in enumerate(lower) if second(w)]
                 best = None
@@ -569,6 +570,10 @@ class ClinicCooccur:
                             continue
                         between = lower[lo + 1:hi]
                         if any(w in _CLAUSE_ENDS or w in _NEGATORS for w in between):
+                            continue
+                        # "hurts since last night", "pain is better at night", "I work nights":
+                        # a word in or just before the pair that makes it mean something else
+                        if unless is not None and any(unless(w) for w in lower[max(lo - 1, 0):hi + 1]):
                             continue
                         if any(sent.start + k in taken for k in range(lo, hi + 1)):
                             continue

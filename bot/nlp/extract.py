@@ -170,12 +170,32 @@ class Site:
     role: str = "site"
 
 
+# Words after "a few weeks back" that show "back" means "ago": "...back my heel started".
+_AFTER_AGO = frozenset({"i", "my", "me", "the", "a", "when", "we", "he", "she", "it", "that", "this", "in", "on", "at",
+                        "after", "before", "while", "then", "now", "so", "since", "there", "they", "our", "his", "her"})
+
+
+def _back_as_ago(doc: Doc, ent: Span) -> bool:
+    """"back" of "a few weeks back, I ...": a time (the duration took "weeks", so the
+    ignore phrase "weeks back" cannot match), not the back. "3 weeks back pain" keeps it."""
+    if ent.label_ != REGION or ent.ent_id_ != "back" or len(ent) != 1 or ent.start == 0:
+        return False
+    before = doc[ent.start - 1]
+    if before.ent_type_ != DURATION:
+        return False
+    if ent.end == len(doc):
+        return True
+    after = doc[ent.end]
+    return after.is_punct or after.lower_ in _AFTER_AGO
+
+
 class _Message:
     """The doc with its mentions indexed by token, and the side of each region."""
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.mentions = [Mention.of(ent) for ent in doc.ents if ent.label_ != terms.IGNORE]
+        self.mentions = [Mention.of(ent) for ent in doc.ents
+                         if ent.label_ != terms.IGNORE and not _back_as_ago(doc, ent)]
         self.mentions = sorted(self.mentions + _mine(doc, self.mentions), key=lambda m: m.start)
         self.owner: Dict[int, Mention] = {i: m for m in self.mentions for i in range(m.start, m.end)}
         self.regions = [m for m in self.mentions if m.label == REGION]

@@ -296,7 +296,7 @@ def finding_rules() -> Dict[str, Any]:
 
 
 def cooccur_rules() -> List[Dict[str, Any]]:
-    """findings.yml cooccur: {entity, window, words: [[...], [...]]}, checked."""
+    """findings.yml cooccur: {entity, window, words: [[...], [...]], unless: [...]}, checked."""
     rules = load("findings").get("cooccur") or []
     specs = finding_specs()
     for rule in rules:
@@ -307,7 +307,8 @@ def cooccur_rules() -> List[Dict[str, Any]]:
         if not 1 <= int(rule["window"]) <= 10:
             raise ValueError(f"cooccur {rule['entity']}: window must be 1..10")
     return [{"entity": r["entity"], "window": int(r["window"]),
-             "words": [[str(w).lower() for w in ws] for ws in r["words"]]} for r in rules]
+             "words": [[str(w).lower() for w in ws] for ws in r["words"]],
+             "unless": [str(w).lower() for w in r.get("unless") or []]} for r in rules]
 
 
 @lru_cache(maxsize=1)

@@ -635,3 +635,52 @@ def test_a_sore_on_the_foot_is_a_wound_where_it_hurts():
     got = facts("I'm diabetic and there's a sore on my left foot that won't heal")
     assert got.findings["foot_wound"].present is True
     assert ("foot", "left") in {(s.region, s.side) for s in got.pain_sites}
+
+
+# -- findings said in words no phrase list foresaw (findings.yml cooccur, with `unless`) ------
+@pytest.mark.parametrize("text, name", [
+    ("the ache is there at night too", "night_pain"),
+    ("my heel throbs most nights", "night_pain"),
+    ("the weakness in my right leg has slowly progressed", "weakness_worsening"),
+    ("i've dropped two dress sizes without dieting", "weight_loss"),
+    ("my stream has gone weak lately", "urinary_retention"),
+    ("my saddle area is tingling", "saddle_numbness"),
+])
+def test_findings_from_two_words_close_together(text, name):
+    assert finding(text, name) is True
+
+
+@pytest.mark.parametrize("text", [
+    "my back has hurt since last night",
+    "the pain is much better at night",
+    "i work nights and my back aches",
+    "my foot tingles at night",
+])
+def test_night_words_that_are_not_night_pain(text):
+    assert finding(text, "night_pain") is not True
+
+
+def test_weight_lost_and_put_back_on_is_over():
+    assert finding("lost about a stone when I had covid but I've put it all back on", "weight_loss") is None
+    assert finding("I've lost a stone and I'm not trying", "weight_loss") is True
+
+
+def test_a_question_about_what_will_happen_is_hypothetical():
+    assert finding("if this graze gets infected will i get a temperature", "fever") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("sometimes I can't feel when I need a poo", "bowel_incontinence"),
+    ("had an accident with my bowels in the shop", "bowel_incontinence"),
+    ("I'm getting to the loo and hardly anything comes out", "urinary_retention"),
+    ("twice this week I didn't make it to the toilet in time", "urinary_incontinence"),
+    ("no sensation in my private area since saturday", "saddle_numbness"),
+])
+def test_more_lay_words_for_cauda_equina_signs(text, name):
+    assert finding(text, name) is True
+
+
+def test_weeks_back_is_a_time_not_the_back():
+    got = facts("a couple of weeks back my arch started aching")
+    assert [s.region for s in got.pain_sites] == ["arch"]
+    assert "back" in {s.region for s in facts("I've had 3 weeks back pain").pain_sites}

@@ -566,7 +566,7 @@ class ClinicCooccur:
                 for i in a:
                     for j in b:
                         lo, hi = min(i, j), max(i, j)
-                        if i == j or hi - lo > rule["window"]:
+                        if i == j or hi - lo > rule["window"] or (rule.get("ordered") and j < i):
                             continue
                         between = lower[lo + 1:hi]
                         if any(w in _CLAUSE_ENDS or w in _NEGATORS for w in between):
@@ -575,10 +575,13 @@ class ClinicCooccur:
                         # a word in or just before the pair that makes it mean something else
                         if unless is not None and any(unless(w) for w in lower[max(lo - 1, 0):hi + 1]):
                             continue
-                        if any(sent.start + k in taken for k in range(lo, hi + 1)):
+                        # span "first"/"second": only that word becomes the finding, so the
+                        # body part of "twisted my ankle" stays a region of its own
+                        part = {"first": (i, i), "second": (j, j)}.get(rule.get("span"), (lo, hi))
+                        if any(sent.start + k in taken for k in range(part[0], part[1] + 1)):
                             continue
-                        if best is None or hi - lo < best[1] - best[0]:
-                            best = (lo, hi)
+                        if best is None or hi - lo < best[2]:
+                            best = (part[0], part[1], hi - lo)
                 if best is not None:
                     span = Span(doc, sent.start + best[0], sent.start + best[1] + 1, label="FINDING",
                                 span_id=rule["entity"])

@@ -1079,11 +1079,17 @@ def _cause(msg: _Message, found: List[Tuple[str, Mention]]) -> Tuple[Optional[st
 
 
 def _cause_findings(msg: _Message, found: List[Tuple[str, Mention]], findings: Dict[str, Finding]) -> None:
-    """Findings that follow from causes said together (sport + injury: sports injury)."""
+    """Findings that follow from causes said together (sport + injury: sports injury), or
+    from a cause said with a region that is the patient's now (an injury and the foot:
+    "dropped a tin of paint on my foot")."""
     said = {cause for cause, _ in found}
     for rule in terms.cause_rules()["findings"]:
         if set(rule["causes"]) <= said:
             mention = next(m for c, m in found if c == rule["causes"][0])
+            regions = rule.get("regions")
+            if regions and not any(m.label == REGION and m.key in regions and m.current
+                                   for m in msg.same_sentence(mention)):
+                continue
             _set_finding(findings, rule["finding"], True, msg.words(mention))
 
 

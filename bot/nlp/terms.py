@@ -296,7 +296,7 @@ def finding_rules() -> Dict[str, Any]:
 
 
 def cooccur_rules() -> List[Dict[str, Any]]:
-    """findings.yml cooccur: {entity, window, words: [[...], [...]], unless: [...]}, checked."""
+    """findings.yml cooccur: {entity, window, words: [[...], [...]], unless: [...], ordered, span}, checked."""
     rules = load("findings").get("cooccur") or []
     specs = finding_specs()
     for rule in rules:
@@ -304,11 +304,14 @@ def cooccur_rules() -> List[Dict[str, Any]]:
             raise ValueError(f"cooccur: unknown finding entity {rule['entity']!r}")
         if len(rule["words"]) != 2 or not all(rule["words"]):
             raise ValueError(f"cooccur {rule['entity']}: two word lists needed")
+        if rule.get("span", "both") not in ("first", "second", "both"):
+            raise ValueError(f"cooccur {rule['entity']}: span must be first, second or both")
         if not 1 <= int(rule["window"]) <= 10:
             raise ValueError(f"cooccur {rule['entity']}: window must be 1..10")
     return [{"entity": r["entity"], "window": int(r["window"]),
              "words": [[str(w).lower() for w in ws] for ws in r["words"]],
-             "unless": [str(w).lower() for w in r.get("unless") or []]} for r in rules]
+             "unless": [str(w).lower() for w in r.get("unless") or []],
+             "ordered": bool(r.get("ordered")), "span": r.get("span") or "both"} for r in rules]
 
 
 @lru_cache(maxsize=1)
@@ -321,6 +324,7 @@ def cause_rules() -> Dict[str, Any]:
     for rule in data["cause_findings"]:
         _check([rule["finding"]], codes.FINDINGS, "cause finding")
         _check(rule["causes"], codes.CAUSES, "cause finding causes")
+        _check(rule.get("regions") or [], codes.REGIONS, "cause finding regions")
     return {"priority": priority, "findings": data["cause_findings"]}
 
 

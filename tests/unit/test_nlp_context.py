@@ -684,3 +684,52 @@ def test_weeks_back_is_a_time_not_the_back():
     got = facts("a couple of weeks back my arch started aching")
     assert [s.region for s in got.pain_sites] == ["arch"]
     assert "back" in {s.region for s in facts("I've had 3 weeks back pain").pain_sites}
+
+
+# -- injuries: the body part stays a region; a cause said with a limb is a new injury ----------
+@pytest.mark.parametrize("text", [
+    "bashed my shin on the coffee table last night",
+    "dropped a heavy box on my left foot at work",
+    "I rolled my ankle on the kerb yesterday",
+])
+def test_a_new_injury_of_a_limb(text):
+    assert finding(text, "acute_injury") is True
+
+
+def test_the_injured_part_is_still_where_it_hurts():
+    got = facts("pulled my right calf and it really hurts")
+    assert got.findings["acute_injury"].present is True
+    assert ("calf", "right") in {(s.region, s.side) for s in got.pain_sites}
+
+
+@pytest.mark.parametrize("text", [
+    "my knee hurts when I kneel",
+    "hurt my back lifting a sofa",
+    "twisted my ankle years ago, fine since",
+    "I didn't twist it or anything, the heel just started hurting",
+])
+def test_no_new_limb_injury(text):
+    assert finding(text, "acute_injury") is not True
+
+
+def test_an_injury_in_a_sport():
+    assert finding("tore something in my hamstring during training", "sports_injury") is True
+    assert finding("I went to the gym and my knee aches", "sports_injury") is not True
+
+
+# -- over, feared, someone else's ------------------------------------------------------------
+@pytest.mark.parametrize("text, name", [
+    ("had a kidney infection in the summer, cleared. my heel hurts now", "current_infection"),
+    ("used to use IV drugs, clean 6 years now, back pain since friday", "iv_drug_use"),
+    ("I had chest pain in october, they did tests and it was fine", "chest_pain"),
+])
+def test_said_to_be_over(text, name):
+    assert finding(text, name) is None
+
+
+def test_what_someone_else_said_might_happen_is_feared():
+    assert finding("the nurse said I might get an infection in the wound", "current_infection") is None
+
+
+def test_how_a_relatives_story_ended_is_theirs():
+    assert finding("my uncle had back pain for months and it was an abscess", "current_infection") is None

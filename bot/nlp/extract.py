@@ -941,6 +941,9 @@ _DENYING_KINDS = {"ok": "pain", "no_radiation": "radiation"}
 
 _ASKING = frozenset({"can", "could", "does", "do", "will", "would", "is", "are", "should", "might", "may"})
 _ASKER = frozenset({"i", "i'm", "im", "you", "we", "my", "me", "u"})
+# "can barely stand, my legs are weak": a statement with its subject left out
+_NOT_ASKING = frozenset({"barely", "hardly", "only", "not", "n't", "nt", "just", "still", "never", "no", "really",
+                         "also", "now", "even", "sometimes", "always", "usually", "easily", "definitely"})
 
 
 def _general_question(msg: _Message, region: Mention) -> bool:
@@ -948,7 +951,7 @@ def _general_question(msg: _Message, region: Mention) -> bool:
     the patient's own legs ("do my legs both going numb mean..." asks about them)."""
     sent = msg.sentence(region)
     words = [t.lower_ for t in sent if not t.is_punct][:2]
-    return len(words) == 2 and words[0] in _ASKING and words[1] not in _ASKER
+    return len(words) == 2 and words[0] in _ASKING and words[1] not in _ASKER | _NOT_ASKING
 
 
 def _derived_match(site: Site, rule: Dict[str, Any]) -> bool:

@@ -733,3 +733,27 @@ def test_what_someone_else_said_might_happen_is_feared():
 
 def test_how_a_relatives_story_ended_is_theirs():
     assert finding("my uncle had back pain for months and it was an abscess", "current_infection") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("my chest feels tight and heavy", "chest_pain"),
+    ("both of my big toes have gone a purply colour", "foot_color_change"),
+    ("haven't been able to go for a wee since this morning", "urinary_retention"),
+    ("I pooed myself in my sleep", "bowel_incontinence"),
+    ("the tablets aren't touching it", "pain_uncontrolled"),
+    ("no spring in my step on the right, can't push off", "cannot_push_off"),
+    ("the bone has come through the skin", "open_fracture"),
+    ("I have a loss of sensation in the area between my legs", "saddle_numbness"),
+])
+def test_even_more_lay_words(text, name):
+    assert finding(text, name) is True
+
+
+def test_a_colour_word_leaves_the_toes_a_region():
+    got = facts("my right toes have gone dark")
+    assert got.findings["foot_color_change"].present is True
+
+
+def test_a_statement_starting_with_can_is_no_general_question():
+    assert finding("can barely stand, my legs are that weak", "weakness_both_legs") is True
+    assert finding("can sciatica make both legs weak?", "weakness_both_legs") is not True

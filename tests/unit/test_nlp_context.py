@@ -757,3 +757,16 @@ def test_a_colour_word_leaves_the_toes_a_region():
 def test_a_statement_starting_with_can_is_no_general_question():
     assert finding("can barely stand, my legs are that weak", "weakness_both_legs") is True
     assert finding("can sciatica make both legs weak?", "weakness_both_legs") is not True
+
+
+def test_a_relatives_story_goes_on_after_then():
+    assert finding("my neighbour had a bad back for a year, then lost a lot of weight", "weight_loss") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("I had a sprained ankle at 20, now my knee aches", "sprain"),
+    ("broke my hip when I was 16 and it healed fine", "open_fracture"),
+    ("slipped on ice last winter and bruised my knee (fine now). the heel hurts", "minor_fall"),
+])
+def test_said_of_an_age_or_in_brackets_as_over(text, name):
+    assert finding(text, name) is not True

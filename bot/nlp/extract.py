@@ -893,7 +893,8 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
     for rule in terms.finding_rules()["derived"]:
         if (rule.get("gait") and rule["gait"] not in gait) or (rule.get("cause") and rule["cause"] not in causes):
             continue
-        matched = [site for site in sites if _derived_match(site, rule) and not _general_question(msg, site.region)]
+        matched = [site for site in sites if _derived_match(site, rule) and not _general_question(msg, site.region)
+                   and (not rule.get("answer_only") or _answer_only(msg, site.region))]
         sides = [msg.side(site.region) for site in matched]
         if matched and ("side" not in rule or _combine_sides(sides) == rule["side"]):
             # "both": on both sides at once, or "started in my left leg, now the right one too"
@@ -952,6 +953,18 @@ def _general_question(msg: _Message, region: Mention) -> bool:
     sent = msg.sentence(region)
     words = [t.lower_ for t in sent if not t.is_punct][:2]
     return len(words) == 2 and words[0] in _ASKING and words[1] not in _ASKER | _NOT_ASKING
+
+
+_ANSWER_FILL = frozenset({"yes", "yep", "yeah", "yup", "ya", "yh", "y", "both", "my", "in", "of", "the", "them",
+                          "sides", "side", "it's", "its", "it", "is", "down", "into"})
+
+
+def _answer_only(msg: _Message, region: Mention) -> bool:
+    """The region's sentence is nothing but the answer: "yep, both legs", "in both my legs"."""
+    sent = msg.sentence(region)
+    if sent.text.rstrip().endswith("?"):
+        return False
+    return all(t.is_punct or region.start <= t.i < region.end or t.lower_ in _ANSWER_FILL for t in sent)
 
 
 def _derived_match(site: Site, rule: Dict[str, Any]) -> bool:

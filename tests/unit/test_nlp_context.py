@@ -770,3 +770,14 @@ def test_a_relatives_story_goes_on_after_then():
 ])
 def test_said_of_an_age_or_in_brackets_as_over(text, name):
     assert finding(text, name) is not True
+
+
+@pytest.mark.parametrize("text, want", [
+    ("yep both legs", True),
+    ("in both my legs.", True),
+    ("both legs?", None),
+    ("both legs feel the same and they're strong", None),
+    ("I can stand on both legs fine", None),
+])
+def test_both_legs_said_alone_answers_one_leg_or_both(text, want):
+    assert finding(text, "bilateral_leg_symptoms") is want

@@ -816,8 +816,15 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
             # the date said nearest the care is its date ("surgery in 2015, fine until 3 weeks ago")
             dates = sorted((m for m in near if m.label == DURATION), key=lambda m: _distance(m, care))
             days = parse.parse_duration_days(dates[0].span.text, today) if dates else None
-            if days is not None and days <= rule["max_days"]:
+            # "had an epidural recently", "a nerve block earlier this month": no date, but recent
+            recent = not dates and _says_recent(msg.sentence(care).text, rule.get("recent_words") or ())
+            if (days is not None and days <= rule["max_days"]) or recent:
                 _set_finding(findings, rule["finding"], True, msg.words(care))
+
+
+def _says_recent(text: str, words: Iterable[str]) -> bool:
+    lower = " " + " ".join(re.findall(r"[\w'-]+", text.lower())) + " "
+    return any(f" {w} " in lower for w in words)
 
 
 REQUEST_FINDINGS = frozenset({"diabetic_foot_check", "wants_injections"})  # what the patient asks for
@@ -871,6 +878,15 @@ def _denied_in_list(msg: _Message, mention: Mention, earlier: List[Mention]) -> 
             and all(w in _OR_WORDS for w in between))
 
 
+_DONE_WORDS = frozenset({"had", "got", "tried", "received", "did", "given", "gave"})
+
+
+def _told_as_done(msg: _Message, mention: Mention) -> bool:
+    """"had an epidural", "got a cortisone shot in my heel": the request words name care had."""
+    before = [t.lower_ for t in msg.doc[max(mention.start - 5, msg.sentence(mention).start):mention.start]]
+    return bool(_DONE_WORDS & set(before))
+
+
 def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str]) -> Dict[str, Finding]:
     findings: Dict[str, Finding] = {}
     earlier: List[Mention] = []
@@ -888,6 +904,8 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
         earlier.append(mention)
         if present and spec["only_denied"]:
             continue  # "bladder: no" denies; a bare "my bladder" says nothing
+        if request and _told_as_done(msg, mention):
+            continue  # "had a nerve block injection": care had (prior care), not a wish
         for name in _finding_names(msg, mention):
             _set_finding(findings, name, present, msg.words(mention))
     for rule in terms.finding_rules()["derived"]:

@@ -781,3 +781,17 @@ def test_said_of_an_age_or_in_brackets_as_over(text, name):
 ])
 def test_both_legs_said_alone_answers_one_leg_or_both(text, want):
     assert finding(text, "bilateral_leg_symptoms") is want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("I had a facet injection in my lower back recently", True),
+    ("got an epidural earlier this month", True),
+    ("had a back operation in 2015, recently my heel has hurt", None),
+])
+def test_spinal_care_said_to_be_recent(text, want):
+    assert finding(text, "recent_spinal_procedure") is want
+
+
+def test_injections_had_are_no_wish():
+    assert finding("had a cortisone shot in my heel last spring", "wants_injections") is None
+    assert finding("physio hasn't worked, can I get an injection?", "wants_injections") is True

@@ -127,12 +127,16 @@ def _reach_back_from_lone_cue(doc: Doc, modifier: ConTextModifier, bounds: List[
 def _date_looks_back_to_the_comma(doc: Doc, modifier: ConTextModifier) -> None:
     """"fever no, weight loss no, cancer yes in 2015": a date said after a finding dates
     the finding of its own clause, not the answers listed before it. Forward it goes on
-    ("in 2015, after chemo, i had ...", "broke my ankle years ago, the bone came through").
+    ("in 2015, after chemo, i had ...", "broke my ankle years ago, the bone came through"). A
+    date right after a comma looks back to the comma before.
     For the groups marked back_to_comma (dates). medspaCy has no setter for the scope."""
     if modifier.direction != "BIDIRECTIONAL" or not (modifier.rule.metadata or {}).get("back_to_comma"):
         return
-    start = modifier.modifier_span[0]
-    for i in range(start - 1, modifier.scope_span[0] - 1, -1):
+    start, end = modifier.modifier_span
+    # "passed out after giving blood once, years ago": a date right after the comma is an
+    # afterthought about the clause before it ("no fever, had this before" is no date)
+    date = doc[end - 1].lower_ in ("ago", "back") or doc[start].lower_ in ("in", "back", "last", "way")
+    for i in range(start - (2 if date else 1), modifier.scope_span[0] - 1, -1):
         if doc[i].text in (",", ";"):
             modifier._scope_start = i + 1
             return

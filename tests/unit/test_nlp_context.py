@@ -795,3 +795,32 @@ def test_spinal_care_said_to_be_recent(text, want):
 def test_injections_had_are_no_wish():
     assert finding("had a cortisone shot in my heel last spring", "wants_injections") is None
     assert finding("physio hasn't worked, can I get an injection?", "wants_injections") is True
+
+
+@pytest.mark.parametrize("text, name", [
+    ("fainted at a concert once, years ago", "fainted"),
+    ("had a fever on saturday but it's been normal for days", "fever"),
+    ("was on methotrexate for my skin but stopped it", "immunosuppression"),
+    ("used needles in my twenties but I've been clean for ages", "iv_drug_use"),
+    ("my toes went white in the snow but they warmed up fine", "cold_pale_foot"),
+    ("the cut on my heel was weeping last week but it's dry now", "foul_discharge"),
+])
+def test_more_ways_of_saying_it_is_over(text, name):
+    assert finding(text, name) is not True
+
+
+def test_a_date_after_a_comma_is_an_afterthought_but_not_every_cue_is_a_date():
+    assert finding("no fever, had this before in the other foot", "fever") is False
+
+
+def test_a_relative_who_just_had_something():
+    assert finding("my daughter just had a kidney transplant", "immunosuppression") is None
+
+
+@pytest.mark.parametrize("text", ["will this give me foot drop?", "could it give me foot drop"])
+def test_a_walking_change_feared(text):
+    assert "foot_drop" not in facts(text).gait
+
+
+def test_antibiotics_finished_are_no_infection_now():
+    assert finding("the redness went away after the antibiotics", "current_infection") is None

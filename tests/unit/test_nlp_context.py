@@ -824,3 +824,23 @@ def test_a_walking_change_feared(text):
 
 def test_antibiotics_finished_are_no_infection_now():
     assert finding("the redness went away after the antibiotics", "current_infection") is None
+
+
+def test_the_fever_broke():
+    assert finding("the fever broke on saturday", "fever") is None
+
+
+def test_advice_on_what_to_watch_for_names_nothing_the_patient_has():
+    assert finding("the nurse said to watch out for numbness in both legs", "bilateral_leg_symptoms") is None
+
+
+def test_nothing_out_of_place_denies_a_dislocation():
+    assert finding("swollen knee but nothing looks out of place", "dislocation") is False
+
+
+def test_how_a_relatives_care_went_is_theirs():
+    assert finding("my uncle had a back operation and it got infected", "current_infection") is None
+
+
+def test_at_school_is_long_ago():
+    assert finding("I dislocated my kneecap at school", "dislocation") is None

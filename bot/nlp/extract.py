@@ -908,6 +908,10 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
             continue  # "had a nerve block injection": care had (prior care), not a wish
         for name in _finding_names(msg, mention):
             _set_finding(findings, name, present, msg.words(mention))
+        if not present and mention.negated and mention.about_patient:
+            # "never had back surgery": so none lately either
+            for name in spec["denied_also"]:
+                _set_finding(findings, name, False, msg.words(mention))
     for rule in terms.finding_rules()["derived"]:
         if (rule.get("gait") and rule["gait"] not in gait) or (rule.get("cause") and rule["cause"] not in causes):
             continue

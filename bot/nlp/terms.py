@@ -249,8 +249,11 @@ def finding_specs() -> Dict[str, Dict[str, Any]]:
             if region_group not in data["region_groups"]:
                 raise ValueError(f"unknown region group {region_group!r} in {key}")
             _check(other, codes.FINDINGS, f"with_region finding in {key}")
+        denied_also = spec.get("denied_also") or []
+        _check(denied_also, codes.FINDINGS, f"denied_also in {key}")
         specs[key] = {"findings": list(names), "needs_region": group, "implies": implies, "denies": denies,
-                      "only_denied": only_denied, "with_region": with_region, "lasting": bool(spec.get("lasting"))}
+                      "only_denied": only_denied, "with_region": with_region, "lasting": bool(spec.get("lasting")),
+                      "denied_also": list(denied_also)}
     return specs
 
 

@@ -844,3 +844,19 @@ def test_how_a_relatives_care_went_is_theirs():
 
 def test_at_school_is_long_ago():
     assert finding("I dislocated my kneecap at school", "dislocation") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("yes I can feel everything fine when I wipe", "saddle_numbness"),
+    ("no problems getting an erection", "sexual_dysfunction"),
+    ("I can feel my bladder fill and I can hold it fine", "urinary_retention"),
+    ("my feet aren't cold, they're toasty", "cold_pale_foot"),
+    ("only the one leg, the left", "bilateral_leg_symptoms"),
+    ("never had back surgery", "recent_spinal_procedure"),
+])
+def test_more_ways_to_say_all_is_well(text, name):
+    assert finding(text, name) is False
+
+
+def test_not_both_legs_does_not_swallow_the_denial():
+    assert finding("it's not both legs getting weaker, just the left", "weakness_worsening") is not True

@@ -560,6 +560,9 @@ class ClinicCooccur:
         weak = terms.only_denied_entities()
         taken = {i for ent in doc.ents if ent.label_ in keep and ent.ent_id_ not in weak
                  for i in range(ent.start, ent.end)}
+        # a one-word finding may take a cause's word ("football" of "a football tackle"): the
+        # injury findings imply that cause themselves
+        causes = {i for ent in doc.ents if ent.label_ == "CAUSE" for i in range(ent.start, ent.end)}
         new: List[Span] = []
         for sent in doc.sents:
             lower = [t.lower_ for t in sent]
@@ -582,7 +585,8 @@ class ClinicCooccur:
                         # span "first"/"second": only that word becomes the finding, so the
                         # body part of "twisted my ankle" stays a region of its own
                         part = {"first": (i, i), "second": (j, j)}.get(rule.get("span"), (lo, hi))
-                        if any(sent.start + k in taken for k in range(part[0], part[1] + 1)):
+                        if any(sent.start + k in taken and not (part[0] == part[1] and sent.start + k in causes)
+                               for k in range(part[0], part[1] + 1)):
                             continue
                         if best is None or hi - lo < best[2]:
                             best = (part[0], part[1], hi - lo)

@@ -713,7 +713,7 @@ def test_no_new_limb_injury(text):
 
 
 def test_an_injury_in_a_sport():
-    assert finding("tore something in my hamstring during training", "sports_injury") is True
+    assert finding("tore something in my hamstring during a match", "sports_injury") is True
     assert finding("I went to the gym and my knee aches", "sports_injury") is not True
 
 
@@ -860,3 +860,23 @@ def test_more_ways_to_say_all_is_well(text, name):
 
 def test_not_both_legs_does_not_swallow_the_denial():
     assert finding("it's not both legs getting weaker, just the left", "weakness_worsening") is not True
+
+
+def test_a_sport_word_that_is_also_a_cause():
+    assert finding("knee swelled up after a rugby tackle on sunday", "sports_injury") is True
+
+
+def test_a_denial_does_not_reach_what_is_said_to_be_worse():
+    assert finding("heel pain in both feet, no numbness, worse on the first steps", "heel_pain_first_steps") is True
+
+
+def test_osteopenia_is_not_osteoporosis():
+    assert finding("my GP says I have osteopenia", "osteoporosis") is None
+
+
+def test_numb_tops_of_both_feet():
+    assert finding("the tops of both feet are numb", "stocking_numbness") is True
+
+
+def test_nothing_is_touching_the_pain():
+    assert finding("back pain 9/10 and nothing is touching it", "pain_uncontrolled") is True

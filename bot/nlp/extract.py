@@ -830,7 +830,7 @@ def _says_recent(text: str, words: Iterable[str]) -> bool:
 REQUEST_FINDINGS = frozenset({"diabetic_foot_check", "wants_injections"})  # what the patient asks for
 _FINE_WORDS = frozenset({"ok", "okay", "fine", "normal", "good", "alright", "regular", "normally", "steady", "stable",
                          "unchanged"})
-_FINE_SKIP = frozenset({"control", "function", "functions", "habits", "n", "+", "is", "are", "'s", "'re", "feel",
+_FINE_SKIP = frozenset({"control", "function", "functions", "habits", "n", "+", "-", ":", "is", "are", "'s", "'re", "feel",
                         "feels", "seem", "seems", "both", "all", "totally", "working", "it", "its", "that", "thats",
                         "everything", "work", "works", "and", "or", ",", "&", "been", "has", "have", "completely",
                         "pretty", "perfectly"})

@@ -39,7 +39,11 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "ClinicalEntityExtractor":
-        return cls(config)
+        component = cls(config)
+        # Load the spaCy pipeline with the model, not on the first patient's message: an SMS
+        # webhook must answer within seconds.
+        component._pipeline()
+        return component
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._config = config

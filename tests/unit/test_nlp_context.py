@@ -880,3 +880,14 @@ def test_numb_tops_of_both_feet():
 
 def test_nothing_is_touching_the_pain():
     assert finding("back pain 9/10 and nothing is touching it", "pain_uncontrolled") is True
+
+
+@pytest.mark.parametrize("text, name", [
+    ("no fever, no redness, but the sore on my toe is new", "spreading_redness"),
+    ("fever - none. weight - stable.", "weight_loss"),
+    ("I don't actually have diabetes, the GP checked", "diabetes"),
+    ("haven't had any procedures on my spine", "recent_spinal_procedure"),
+    ("the foot drop is not getting any worse", "weakness_worsening"),
+])
+def test_and_yet_more_denials(text, name):
+    assert finding(text, name) is False

@@ -778,7 +778,8 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
             break
     if mention.hypothetical and not mention.negated:
         # asked about, then denied ("is a fever a bad sign? i don't have one") is denied
-        names = [n for n in names if n in rules["keep_hypothetical"]]
+        mine = mention.start > 0 and msg.doc[mention.start - 1].lower_ == "my"
+        names = [n for n in names if n in rules["keep_hypothetical"] or (mine and n in rules["owned_when_my"])]
     if mention.historical and not spec["lasting"]:  # a transplant in 2019 is still there
         names = [n for n in names if n in rules["history_by_nature"]]
     return names

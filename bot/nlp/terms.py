@@ -269,6 +269,7 @@ def finding_rules() -> Dict[str, Any]:
     data = load("findings")
     _check(data["history_by_nature"], codes.FINDINGS, "history_by_nature")
     _check(data["keep_hypothetical"], codes.FINDINGS, "keep_hypothetical")
+    _check(data.get("owned_when_my") or [], codes.FINDINGS, "owned_when_my")
     _check(data.get("recent_when_dated") or [], codes.FINDINGS, "recent_when_dated")
     _check(data.get("chronic_is_not_new") or [], codes.FINDINGS, "chronic_is_not_new")
     for group, regions in data["region_groups"].items():
@@ -291,6 +292,7 @@ def finding_rules() -> Dict[str, Any]:
         "recent_care": data.get("recent_care") or [],
         "history_by_nature": frozenset(data["history_by_nature"]),
         "keep_hypothetical": frozenset(data["keep_hypothetical"]),
+        "owned_when_my": frozenset(data.get("owned_when_my") or []),
         "recent_when_dated": frozenset(data.get("recent_when_dated") or []),
         "chronic_is_not_new": frozenset(data.get("chronic_is_not_new") or []),
         "region_groups": {name: frozenset(regions) for name, regions in data["region_groups"].items()},

@@ -891,3 +891,18 @@ def test_nothing_is_touching_the_pain():
 ])
 def test_and_yet_more_denials(text, name):
     assert finding(text, name) is False
+
+
+@pytest.mark.parametrize("text, name", [
+    ("was feverish last wk, fine now", "fever"),
+    ("lost weight when i was ill last yr, back to normal now", "weight_loss"),
+    ("foot was swollen last wk, gone down now", "foot_swelling"),
+])
+def test_over_said_at_the_end_of_its_clause(text, name):
+    assert finding(text, name) is None
+
+
+def test_a_condition_called_mine_in_a_question_is_mine():
+    assert finding("could my bunion be causing this", "bunion") is True
+    assert finding("what if my foot goes cold and pale", "cold_pale_foot") is not True
+    assert finding("what happens if I get a fever before my back op next month", "prior_spine_surgery") is not True

@@ -288,13 +288,14 @@ def anchor_kind(mention: Mention) -> Optional[str]:
 def _resolve_sides(msg: _Message) -> None:
     """Side of each region: a side word in it, just before it, just after it, shared
     with the region it is listed with, "both" for plurals, midline for the spine."""
+    past_sided: Set[int] = set()  # "it was both legs at first, now just the left"
     for region in msg.regions:
-        msg.sides[id(region)] = _side_inside(region) or _side_before(msg, region)
+        msg.sides[id(region)] = _side_inside(region) or _side_before(msg, region, past_sided)
     for region in msg.regions:
-        if msg.sides[id(region)] is None:
+        if msg.sides[id(region)] is None and id(region) not in past_sided:
             msg.sides[id(region)] = _side_after(msg, region)
     for index, region in enumerate(msg.regions):
-        if msg.sides[id(region)] is None:
+        if msg.sides[id(region)] is None and id(region) not in past_sided:
             msg.sides[id(region)] = _side_default(msg, region, msg.regions[:index])
     _side_spread(msg)
 
@@ -321,7 +322,7 @@ def _side_inside(region: Mention) -> Optional[str]:
     return _combine_sides(found)
 
 
-def _side_before(msg: _Message, region: Mention) -> Optional[str]:
+def _side_before(msg: _Message, region: Mention, past_sided: Optional[Set[int]] = None) -> Optional[str]:
     reach = terms.grammar()["side_before"]
     letters = terms.load("sides")["side_letters"]
     before = region.start - 1
@@ -334,6 +335,9 @@ def _side_before(msg: _Message, region: Mention) -> Optional[str]:
             return None
         if mention is not None and mention.label == SIDE and not mention.negated:
             msg.used_sides.add(id(mention))
+            if mention.historical and past_sided is not None:
+                past_sided.add(id(region))  # the side it was, not the side it is: none said now
+                return None
             return mention.key
     return None
 
@@ -778,7 +782,8 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
             break
     if mention.hypothetical and not mention.negated:
         # asked about, then denied ("is a fever a bad sign? i don't have one") is denied
-        mine = mention.start > 0 and msg.doc[mention.start - 1].lower_ == "my"
+        mine = msg.doc[mention.start].lower_ == "my" or (
+            mention.start > 0 and msg.doc[mention.start - 1].lower_ == "my")
         names = [n for n in names if n in rules["keep_hypothetical"] or (mine and n in rules["owned_when_my"])]
     if mention.historical and not spec["lasting"]:  # a transplant in 2019 is still there
         names = [n for n in names if n in rules["history_by_nature"]]

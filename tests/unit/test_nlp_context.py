@@ -906,3 +906,18 @@ def test_a_condition_called_mine_in_a_question_is_mine():
     assert finding("could my bunion be causing this", "bunion") is True
     assert finding("what if my foot goes cold and pale", "cold_pale_foot") is not True
     assert finding("what happens if I get a fever before my back op next month", "prior_spine_surgery") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "it was both legs at first, now just the left",
+    "pain went down both legs a few months back, now its only the right",
+])
+def test_both_sides_before_now_just_one_is_over(text):
+    got = facts(text)
+    assert got.findings.get("bilateral_leg_symptoms") is None
+    assert "leg" in {s.region for s in got.pain_sites} | set(got.radiation_to)
+
+
+def test_no_sweats_or_temp():
+    assert finding("no sweats or temp", "fever") is False
+    assert finding("checked my temp this morning", "fever") is None

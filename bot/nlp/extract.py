@@ -132,6 +132,7 @@ class Mention:
         negated, family, historical, hypothetical = (
             _flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical"))
         historical = (historical or _dated_past(span) or _chronic(span)) and not (negated and _denied_since(span))
+        family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"
         return cls(span, negated, family, historical, hypothetical)
 
     @property

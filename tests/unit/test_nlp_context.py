@@ -921,3 +921,8 @@ def test_both_sides_before_now_just_one_is_over(text):
 def test_no_sweats_or_temp():
     assert finding("no sweats or temp", "fever") is False
     assert finding("checked my temp this morning", "fever") is None
+
+
+def test_what_a_relative_has_and_so_do_i():
+    assert finding("my daughter has flat feet and so do I", "flat_feet") is True
+    assert finding("my dad had an epidural last week, I have the same back pain he had", "recent_spinal_procedure") is None

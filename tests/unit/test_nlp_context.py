@@ -926,3 +926,16 @@ def test_no_sweats_or_temp():
 def test_what_a_relative_has_and_so_do_i():
     assert finding("my daughter has flat feet and so do I", "flat_feet") is True
     assert finding("my dad had an epidural last week, I have the same back pain he had", "recent_spinal_procedure") is None
+
+
+def test_in_case_it_matters_is_no_fear():
+    assert finding("in case it matters I had a melanoma removed 10 years ago", "cancer_history") is True
+
+
+@pytest.mark.parametrize("text, name", [
+    ("missed the chair and sat down hard, low back hurts", "minor_fall"),
+    ("I'm on long term prednisolone for my lungs", "long_term_steroids"),
+    ("dislocated my shoulder playing rugby on saturday", "sports_injury"),
+])
+def test_a_few_more_lay_words(text, name):
+    assert finding(text, name) is True

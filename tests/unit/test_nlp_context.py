@@ -939,3 +939,13 @@ def test_in_case_it_matters_is_no_fear():
 ])
 def test_a_few_more_lay_words(text, name):
     assert finding(text, name) is True
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("nothing oozing from the cut", "foul_discharge", False),
+    ("nothing works, 9/10", "pain_uncontrolled", True),
+    ("no discharge", "foul_discharge", False),
+    ("my discharge papers say to come back if it weeps", "foul_discharge", None),
+])
+def test_nothing_and_discharge(text, name, want):
+    assert finding(text, name) is want

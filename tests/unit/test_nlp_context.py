@@ -949,3 +949,15 @@ def test_a_few_more_lay_words(text, name):
 ])
 def test_nothing_and_discharge(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name", [
+    ("I can't feel the loo seat properly", "saddle_numbness"),
+    ("my trousers are loose and I'm not dieting", "weight_loss"),
+    ("had to sleep in the chair again, the back is unbearable lying down", "night_pain"),
+    ("the codeine is doing nothing", "pain_uncontrolled"),
+    ("my face has dropped on one side", "stroke_signs"),
+    ("a van rear-ended me on the motorway, neck and back hurt", "major_trauma"),
+])
+def test_lay_words_from_the_nineteenth_set(text, name):
+    assert finding(text, name) is True

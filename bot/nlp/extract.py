@@ -94,6 +94,23 @@ def _denied_since(span: Span) -> bool:
     return bool(times and denials) and all(t < d < span.start for t in times for d in denials)
 
 
+_FUTURE = frozenset({"will", "'ll", "ll", "ill", "itll", "gonna", "might", "may", "could", "would"})
+
+
+def _feared_denial(span: Span) -> bool:
+    """"scared i'll end up not able to hold my wee": a denial inside what is feared for the
+    future (the fear said first, then the denial, both before the mention) is part of the
+    fear, unlike "is a fever bad? i don't have one" or "worried, no fever though", where the
+    denial is the patient's answer."""
+    if not Span.has_extension("modifiers"):
+        return False
+    doc = span.doc
+    fears = [m.modifier_span[0] for m in span._.modifiers if m.category == "HYPOTHETICAL"
+             and _FUTURE & {t.lower_ for t in doc[m.modifier_span[0]:m.modifier_span[1]]}]
+    denials = [m.modifier_span[0] for m in span._.modifiers if m.category == "NEGATED_EXISTENCE"]
+    return bool(fears and denials) and all(f < d < span.start for f in fears for d in denials)
+
+
 def _finding_with_cue(span: Span, category: str) -> Optional[Set[str]]:
     """The finding names of a FINDING mention that a cue of this category modifies."""
     if span.label_ != FINDING or not Span.has_extension("modifiers"):
@@ -132,6 +149,7 @@ class Mention:
         negated, family, historical, hypothetical = (
             _flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical"))
         historical = (historical or _dated_past(span) or _chronic(span)) and not (negated and _denied_since(span))
+        negated = negated and not (hypothetical and _feared_denial(span))
         family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"
         return cls(span, negated, family, historical, hypothetical)
 

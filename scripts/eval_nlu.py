@@ -51,7 +51,8 @@ DEFAULT_DATA = ROOT / "tests" / "nlu_eval" / "heldout.yml"
 # seeing the extractor; measured, never tuned on) and the development sets (tuned on).
 EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
              for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7",
-                           "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19")
+                           "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19",
+                           "dev20", "dev21", "dev22", "dev23", "dev24")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -703,6 +704,11 @@ SET_ROLES = {
     "dev17": "development (tuned on): openings with several facts, first measured blind",
     "dev18": "development (tuned on): short messages about things over, feared, denied or someone else's, first measured blind",
     "dev19": "development (tuned on): findings the patient has now, said hedged, indirect or as answers, first measured blind",
+    "dev20": "development (tuned on): findings that are over, told in many ways, first measured blind",
+    "dev21": "development (tuned on): findings asked about, feared or advised, with controls, first measured blind",
+    "dev22": "development (tuned on): findings the patient has now, told in ways a program could miss, first measured blind",
+    "dev23": "development (tuned on): denials in many forms and scopes, first measured blind",
+    "dev24": "development (tuned on): someone else's findings and look-alike words, first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
 }
 

@@ -104,7 +104,7 @@ def _points_at_patient(doc: Doc, modifier: ConTextModifier) -> bool:
     words = doc[modifier.modifier_span[0]:modifier.modifier_span[1]].text.lower().split()
     if len(words) >= 2 and words[0] in ("his", "her", "their"):
         return False  # "his brother had prostate cancer": the patient's relative, not the patient
-    return bool(words) and (words[0] in _PROXY_POINTERS or words[0] in ("my", "our") and len(words) <= 3
+    return bool(words) and (words[0] in _PROXY_POINTERS or words[0] in ("my", "our") and len(words) <= 4
                             and not {"family", "history", "relative", "relatives"} & set(words))
 
 

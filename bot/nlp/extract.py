@@ -111,6 +111,42 @@ def _feared_denial(span: Span) -> bool:
     return bool(fears and denials) and all(f < d < span.start for f in fears for d in denials)
 
 
+# A sentence that opens with a bare "no" to what was just asked about or advised: "they
+# said ring if I get a fever or a bad headache. I've got neither"
+_NO_ANSWERS = tuple(sorted((
+    "none of them", "none of those", "none of these", "none of that", "none of the above", "i have none",
+    "i've got none", "ive got none", "i've got neither", "ive got neither", "i have neither", "i've had neither",
+    "ive had neither", "neither", "none so far", "nothing so far", "none yet", "nothing yet", "so far so good",
+    "all fine so far", "all good so far", "all fine", "all good", "i haven't", "i havent", "i have not",
+    "i didn't", "i didnt", "i did not", "i don't", "i dont", "i do not", "not me", "no to all", "no to both",
+    "i can feel it fine", "i can feel it", "no", "nope", "nah", "thankfully not", "luckily not",
+    "fortunately not", "not so far", "not at the moment", "not at the minute", "not yet"), key=len, reverse=True))
+_NOT_AN_ANSWER = ("idea", "clue", "sure", "know", "think", "remember", "understand", "mean", "want", "need", "really know")
+
+
+def _denied_next(span: Span) -> bool:
+    """The next sentence answers what this (asked about, advised) mention names with a no."""
+    doc, i = span.doc, span.end
+    while i < len(doc) and doc[i].text not in (".", "?", "!"):
+        i += 1
+    while i < len(doc) and (doc[i].is_punct or doc[i].is_quote):
+        i += 1
+    if i >= len(doc):
+        return False
+    rest = doc.text[doc[i].idx:doc[i].idx + 60].lower()
+    for answer in _NO_ANSWERS:
+        if rest.startswith(answer) and not rest[len(answer):len(answer) + 1].isalnum():
+            after = rest[len(answer):].strip(" ,")
+            if after.startswith(_NOT_AN_ANSWER):
+                return False
+            # a no that names its own finding ("no fever though") answers only that
+            end = i
+            while end < len(doc) and doc[end].text not in (",", ".", "?", "!", ";"):
+                end += 1
+            return not any(ent.start < end and ent.end > i for ent in doc.ents)
+    return False
+
+
 def _finding_with_cue(span: Span, category: str) -> Optional[Set[str]]:
     """The finding names of a FINDING mention that a cue of this category modifies."""
     if span.label_ != FINDING or not Span.has_extension("modifiers"):
@@ -149,7 +185,8 @@ class Mention:
         negated, family, historical, hypothetical = (
             _flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical"))
         historical = (historical or _dated_past(span) or _chronic(span)) and not (negated and _denied_since(span))
-        negated = negated and not (hypothetical and _feared_denial(span))
+        negated = negated and not (hypothetical and _feared_denial(span)) or (
+            hypothetical and not negated and not family and _denied_next(span))
         family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"
         return cls(span, negated, family, historical, hypothetical)
 

@@ -147,6 +147,27 @@ def _denied_next(span: Span) -> bool:
     return False
 
 
+# Said to be back after being over: "the tingling I had years ago is back since friday",
+# "the ulcer healed but it's opened up again", "the shivering stopped but started again".
+_RECURS = re.compile(
+    r"^[^.?!;]*?\b(?:(?:is|are|it's|its|it is|has|have|'s|they're|has come|have come|it's come|its come|"
+    r"it has come|they've come|came|come|coming|started|starting|flared|flaring|opened|opening|kicked|kicking|"
+    r"happening|dropping|going|gone)\s+(?:back|up\s+again|again)|back again|again now|"
+    r"recurred|returned|(?:has|have) recurred|(?:has|have) returned|never went away|never went|never cleared|"
+    r"never healed|didn't clear|didnt clear|hasn't gone|hasnt gone|not gone away|hasn't cleared|hasnt cleared)\b")
+_NOT_RECURRING = re.compile(
+    r"\b(?:never|not|n't|nt)\s+(?:come|came|been)\s+back\b|\bi\s+(?:came|come|went|got)\s+back\b|back\s+on\b|"
+    r"\b(?:feeling|sensation|strength|power|movement|control|weight)\s+(?:has\s+|have\s+|'s\s+|is\s+)?(?:all\s+)?"
+    r"(?:came|come|coming|returned|back)")
+
+
+def _recurs(span: Span) -> bool:
+    """The rest of the mention's sentence says it is back (see _RECURS)."""
+    rest = span.doc.text[span.end_char:].lower()
+    match = _RECURS.match(rest)
+    return bool(match) and not _NOT_RECURRING.search(rest[:match.end() + 4])
+
+
 def _finding_with_cue(span: Span, category: str) -> Optional[Set[str]]:
     """The finding names of a FINDING mention that a cue of this category modifies."""
     if span.label_ != FINDING or not Span.has_extension("modifiers"):
@@ -185,6 +206,7 @@ class Mention:
         negated, family, historical, hypothetical = (
             _flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical"))
         historical = (historical or _dated_past(span) or _chronic(span)) and not (negated and _denied_since(span))
+        historical = historical and not _recurs(span)
         negated = negated and not (hypothetical and _feared_denial(span)) or (
             hypothetical and not negated and not family and _denied_next(span))
         family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"

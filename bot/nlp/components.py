@@ -144,6 +144,19 @@ def _date_looks_back_to_the_comma(doc: Doc, modifier: ConTextModifier) -> None:
             return
 
 
+def _opening_date_reaches_the_end(doc: Doc, modifier: ConTextModifier, bounds: List[Tuple[int, int]]) -> None:
+    """"In 2019 I lost control of my bladder and went numb in the saddle area": a date that
+    opens its sentence dates all of it (up to a cue of now, which ends it as before)."""
+    if modifier.direction != "BIDIRECTIONAL" or not (modifier.rule.metadata or {}).get("back_to_comma"):
+        return
+    start, _ = modifier.modifier_span
+    sent_start, sent_end = bounds[start]
+    if doc[start].lower_ not in ("in", "back") or not all(
+            doc[i].is_punct or doc[i].lower_ in ("so", "and", "but", "well", "ok", "okay") for i in range(sent_start, start)):
+        return
+    modifier._scope_end = sent_end  # medspaCy has no setter
+
+
 def _list_number(doc: Doc, i: int) -> bool:
     """"1. bladder - no 2. bowels - no": the next item's number ends an answer."""
     text = doc[i].text
@@ -332,6 +345,7 @@ class ClinicContext:
         for modifier in modifiers:
             _reach_back_from_lone_cue(doc, modifier, bounds, targets)
             _date_looks_back_to_the_comma(doc, modifier)
+            _opening_date_reaches_the_end(doc, modifier, bounds)
         modifiers += self._answers(doc, bounds)
         modifiers += [ConTextModifier(_CLAUSE_BREAK, i, i + 1, doc, i, i + 1) for i in self._subject_breaks(doc, targets)]
         modifiers += [ConTextModifier(_POSSESSIVE, i, i + 1, doc, *_scope(_POSSESSIVE, i, i + 1, bounds[i]))

@@ -94,7 +94,17 @@ def _scope(rule: ConTextRule, start: int, end: int, sentence: Tuple[int, int]) -
     return max(sent_start, start - reach), min(sent_end, end + reach)
 
 
-def _points_at_patient(doc: Doc, modifier: ConTextModifier) -> bool:
+# Words of a proxy cue that name no person ("writing for my mum" names "mum")
+_PROXY_FILLER = frozenset({
+    "writing", "messaging", "texting", "contacting", "you", "asking", "booking", "getting", "in", "touch", "typing",
+    "message", "write", "text", "book", "for", "my", "on", "behalf", "of", "his", "her", "their", "him", "them",
+    "asked", "me", "to", "wanted", "i", "im", "am", "the", "carer", "care", "this", "is", "it", "its", "about", "who",
+    "patient", "again", "doesn", "does", "not", "have", "a", "phone", "he", "she", "hes", "shes", "s", "too",
+    "embarrassed", "won", "wont", "call", "refuses", "want", "email", "contact", "get", "reach", "out", "ask",
+    "answering", "replying", "here", "look", "after", "elderly", "please", "wants", "msg", "from", "behalf"})
+
+
+def _points_at_patient(doc: Doc, modifier: ConTextModifier, named: frozenset = frozenset()) -> bool:
     """In a message written for the patient ("writing for my dad"), a cue of someone else
     that points at a person by a pronoun or a relative word is about the patient. A
     relative cue that names a condition ("family history of", "runs in the family")
@@ -104,6 +114,9 @@ def _points_at_patient(doc: Doc, modifier: ConTextModifier) -> bool:
     words = doc[modifier.modifier_span[0]:modifier.modifier_span[1]].text.lower().split()
     if len(words) >= 2 and words[0] in ("his", "her", "their"):
         return False  # "his brother had prostate cancer": the patient's relative, not the patient
+    bare = [w for w in words if w not in ("my", "our", "'s", "s")]
+    if bare and named and set(w.rstrip("'s") if w.endswith("'s") else w for w in bare) <= named:
+        return True  # the person written for, named again ("Mum's foot", "Dad slipped")
     return bool(words) and (words[0] in _PROXY_POINTERS or words[0] in ("my", "our") and len(words) <= 4
                             and not {"family", "history", "relative", "relatives"} & set(words))
 
@@ -282,8 +295,12 @@ class ClinicContext:
         targets = [ent for ent in doc.ents if ent.label_ in self.target_labels]
         doc.spans[self.span_group] = targets
         modifiers = self._modifiers(doc, targets)
-        if any(m.category == "PROXY" for m in modifiers):
-            modifiers = [m for m in modifiers if not _points_at_patient(doc, m)]
+        proxies = [m for m in modifiers if m.category == "PROXY"]
+        if proxies:
+            # "writing for mum: ... Mum's foot has gone cold": the person written for, named again
+            named = {t.lower_ for m in proxies for t in doc[m.modifier_span[0]:m.modifier_span[1]]
+                     if t.is_alpha and t.lower_ not in _PROXY_FILLER}
+            modifiers = [m for m in modifiers if not _points_at_patient(doc, m, named)]
         # Cues and targets further apart than this cannot interact.
         window = self._widest + max((end - start for start, end in (m.modifier_span for m in modifiers)), default=0)
         self._limit_scopes(modifiers, window)

@@ -865,7 +865,31 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
         names = [n for n in names if n in rules["keep_hypothetical"] or (mine and n in rules["owned_when_my"])]
     if mention.historical and not spec["lasting"]:  # a transplant in 2019 is still there
         names = [n for n in names if n in rules["history_by_nature"]]
+    vetoes = rules["vetoed_in_sentence"]
+    if any(n in vetoes for n in names):
+        sentence = _sentence_text(mention.span)
+        names = [n for n in names if not any(_affirmed_word(sentence, w) for w in vetoes.get(n, ()))]
     return names
+
+
+_DENIED_BEFORE = re.compile(r"(?:\b(?:not?|nt|without|never|nor|neither|havent|hasnt|isnt|wasnt|dont|didnt|doesnt|arent|"
+                            r"aint|werent)|n't)\b(?:\s+\S+){0,3}\s*$")
+
+
+def _affirmed_word(sentence: str, word: str) -> bool:
+    """The word is in the sentence and not denied ("on a diet", not "not dieting")."""
+    for match in re.finditer(rf"\b{re.escape(word)}\b", sentence):
+        if not _DENIED_BEFORE.search(sentence[:match.start()]):
+            return True
+    return False
+
+
+def _sentence_text(span: Span) -> str:
+    """The lower-cased text of the sentence the span is in (split at . ? ! ;)."""
+    text = span.doc.text.lower()
+    start = max(text.rfind(p, 0, span.start_char) for p in ".?!;") + 1
+    ends = [i for i in (text.find(p, span.end_char) for p in ".?!;") if i >= 0]
+    return text[start:min(ends) if ends else len(text)]
 
 
 def _finding_present(mention: Mention) -> bool:

@@ -272,6 +272,7 @@ def finding_rules() -> Dict[str, Any]:
     _check(data.get("owned_when_my") or [], codes.FINDINGS, "owned_when_my")
     _check(data.get("recent_when_dated") or [], codes.FINDINGS, "recent_when_dated")
     _check(data.get("chronic_is_not_new") or [], codes.FINDINGS, "chronic_is_not_new")
+    _check(list(data.get("vetoed_in_sentence") or {}), codes.FINDINGS, "vetoed_in_sentence")
     for group, regions in data["region_groups"].items():
         _check(regions, codes.REGIONS, f"region group {group}")
     for rule in data["derived"]:
@@ -297,6 +298,7 @@ def finding_rules() -> Dict[str, Any]:
         "chronic_is_not_new": frozenset(data.get("chronic_is_not_new") or []),
         "region_groups": {name: frozenset(regions) for name, regions in data["region_groups"].items()},
         "derived": data["derived"],
+        "vetoed_in_sentence": {name: tuple(words) for name, words in (data.get("vetoed_in_sentence") or {}).items()},
     }
 
 

@@ -435,6 +435,8 @@ class ClinicContext:
                 continue
             if after in mention_starts:
                 continue  # "could it be an infection? no fever though": a new denial, no answer
+            if after < len(doc) and doc[after].lower_ in ("idea", "clue"):
+                continue  # "is a temperature a bad sign? no idea": not an answer
             sent_start = bounds[i][0]
             found.append(ConTextModifier(_ANSWER_NO, i, i + 2, doc, max(sent_start, i - ANSWER_REACH), i))
         return found + self._closing_denials(doc, bounds)

@@ -938,3 +938,49 @@ def test_lay_words_for_findings_the_patient_has(text, name):
 ])
 def test_more_ways_to_say_all_is_well(text, name):
     assert finding(text, name) is False
+
+
+# -- the sixth session: fears, advice, answers, recurrences, proxies, vetoes -------------------
+@pytest.mark.parametrize("text, name, want", [
+    # feared for the future, whatever the words between
+    ("terrified both my feet will go numb", "stocking_numbness", None),
+    ("scared I'll end up not able to hold my wee", "urinary_incontinence", None),
+    ("worried I'm going to pass out at the bus stop", "fainted", None),
+    ("I'm scared, I can't pee since this morning", "urinary_retention", True),
+    # a bare no after advice or a question answers it; a no that names its own finding does not
+    ("the nurse said to ring if I get a temperature or the wound leaks. I've got neither", "fever", False),
+    ("is a temperature a bad sign? no idea", "fever", None),
+    ("could it be an infection? no fever though", "current_infection", None),
+    # said to be back
+    ("the numbness down below I had in 2019 is back since saturday", "saddle_numbness", True),
+    ("had a fever in june, it never came back", "fever", None),
+    ("lost weight when I was ill but it's all come back on", "weight_loss", None),
+    # a date opening its sentence dates all of it
+    ("In 2018 I couldn't pee properly and went numb between my legs, it was sorted with surgery", "saddle_numbness", None),
+    # over
+    ("had a kidney infection last month which the GP sorted", "current_infection", None),
+    ("the bladder leaks I had after my op haven't happened again", "urinary_incontinence", None),
+    ("had chills one night only, fine since", "fever", None),
+    # not cancer after all; cancer in short
+    ("had a tumour taken off my back, benign thankfully", "cancer_history", False),
+    ("breast ca 2015, all clear", "cancer_history", True),
+    # someone else: a stranger, a pet, a proxy's relative
+    ("a lady in the queue fainted yesterday, my knee has been sore all week", "fainted", None),
+    ("our cat is on steroids, my ankle hurts", "long_term_steroids", None),
+    ("writing for my husband, his back is bad. his sister had bowel cancer", "cancer_history", None),
+    ("writing for mum: Mum's foot went cold and white an hour ago", "cold_pale_foot", True),
+    # look-alikes and vetoes
+    ("fever pitch at the match, jumped and tweaked my back", "fever", None),
+    ("I'm on a diet and have lost half a stone", "weight_loss", None),
+    ("lost half a stone and I'm not dieting", "weight_loss", True),
+    # a question about a fact reports it
+    ("should I worry that my right foot has gone pale and cold?", "cold_pale_foot", True),
+    ("is it normal that I can't tell when my bladder is full?", "urinary_retention", True),
+    # can't, said as "haven't been able to"; legs that won't hold
+    ("I haven't been able to pass water since last night", "urinary_retention", True),
+    ("my legs wouldn't hold me when I got out of bed", "weakness_both_legs", True),
+    # a relative named by "his" in a proxy message stays a relative
+    ("asking for my dad, his back hurts at night. his brother had prostate cancer", "cancer_history", None),
+])
+def test_sixth_session_patterns(text, name, want):
+    assert finding(text, name) is want

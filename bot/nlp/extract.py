@@ -865,11 +865,16 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
         names = [n for n in names if n in rules["keep_hypothetical"] or (mine and n in rules["owned_when_my"])]
     if mention.historical and not spec["lasting"]:  # a transplant in 2019 is still there
         names = [n for n in names if n in rules["history_by_nature"]]
-    vetoes = rules["vetoed_in_sentence"]
-    if any(n in vetoes for n in names):
-        sentence = _sentence_text(mention.span)
-        names = [n for n in names if not any(_affirmed_word(sentence, w) for w in vetoes.get(n, ()))]
     return names
+
+
+def _vetoed(mention: Mention, name: str) -> bool:
+    """findings.yml vetoed_in_sentence: "lost a stone on a diet" is no weight loss (a no)."""
+    words = terms.finding_rules()["vetoed_in_sentence"].get(name)
+    if not words:
+        return False
+    sentence = _sentence_text(mention.span)
+    return any(_affirmed_word(sentence, w) for w in words)
 
 
 _DENIED_BEFORE = re.compile(r"(?:\b(?:not?|nt|without|never|nor|neither|havent|hasnt|isnt|wasnt|dont|didnt|doesnt|arent|"
@@ -1015,7 +1020,7 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
         if request and _told_as_done(msg, mention):
             continue  # "had a nerve block injection": care had (prior care), not a wish
         for name in _finding_names(msg, mention):
-            _set_finding(findings, name, present, msg.words(mention))
+            _set_finding(findings, name, present and not _vetoed(mention, name), msg.words(mention))
         if not present and mention.negated and mention.about_patient:
             # "never had back surgery": so none lately either
             for name in spec["denied_also"]:

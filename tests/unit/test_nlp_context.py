@@ -971,7 +971,7 @@ def test_more_ways_to_say_all_is_well(text, name):
     ("writing for mum: Mum's foot went cold and white an hour ago", "cold_pale_foot", True),
     # look-alikes and vetoes
     ("fever pitch at the match, jumped and tweaked my back", "fever", None),
-    ("I'm on a diet and have lost half a stone", "weight_loss", None),
+    ("I'm on a diet and have lost half a stone", "weight_loss", False),
     ("lost half a stone and I'm not dieting", "weight_loss", True),
     # a question about a fact reports it
     ("should I worry that my right foot has gone pale and cold?", "cold_pale_foot", True),

@@ -52,7 +52,7 @@ DEFAULT_DATA = ROOT / "tests" / "nlu_eval" / "heldout.yml"
 EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
              for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7",
                            "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19",
-                           "dev20", "dev21", "dev22", "dev23", "dev24")
+                           "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -709,6 +709,9 @@ SET_ROLES = {
     "dev22": "development (tuned on): findings the patient has now, told in ways a program could miss, first measured blind",
     "dev23": "development (tuned on): denials in many forms and scopes, first measured blind",
     "dev24": "development (tuned on): someone else's findings and look-alike words, first measured blind",
+    "dev25": "development (tuned on): first messages with several facts, first measured blind",
+    "dev26": "development (tuned on): replies to the screening questions in every form, first measured blind",
+    "dev27": "development (tuned on): when things happen (now, over, recent, long-standing), first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
 }
 

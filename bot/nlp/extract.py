@@ -210,6 +210,8 @@ class Mention:
         negated = negated and not (hypothetical and _feared_denial(span)) or (
             hypothetical and not negated and not family and _denied_next(span))
         family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"
+        if family and _finding_with_cue(span, "NOT_MINE"):
+            family, negated = False, True  # "my sister's the diabetic, I'm not": the patient's no
         return cls(span, negated, family, historical, hypothetical)
 
     @property

@@ -1231,11 +1231,19 @@ def _cause(msg: _Message, found: List[Tuple[str, Mention]]) -> Tuple[Optional[st
     return cause, msg.words(mention)
 
 
+_INJURY_WORDS = re.compile(r"injur|trauma|hurt it")
+
+
 def _cause_findings(msg: _Message, found: List[Tuple[str, Mention]], findings: Dict[str, Finding]) -> None:
     """Findings that follow from causes said together (sport + injury: sports injury), or
     from a cause said with a region that is the patient's now (an injury and the foot:
     "dropped a tin of paint on my foot")."""
     said = {cause for cause, _ in found}
+    # "no injury, it just came on": the patient denies a new injury
+    for mention in msg.of(CAUSE):
+        if mention.key == "none" and not mention.family and not mention.hypothetical and not mention.historical \
+                and _INJURY_WORDS.search(mention.span.text.lower()) and "acute_injury" not in findings:
+            _set_finding(findings, "acute_injury", False, msg.words(mention))
     for rule in terms.cause_rules()["findings"]:
         if set(rule["causes"]) <= said:
             mention = next(m for c, m in found if c == rule["causes"][0])

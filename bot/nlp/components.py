@@ -173,8 +173,10 @@ def _opening_date_reaches_the_end(doc: Doc, modifier: ConTextModifier, bounds: L
 def _list_number(doc: Doc, i: int) -> bool:
     """"1. bladder - no 2. bowels - no": the next item's number ends an answer."""
     text = doc[i].text
-    if re.fullmatch(r"\d{1,2}[.)]", text):
+    if re.fullmatch(r"\d{1,2}[.)]|\(?[a-e]\)", text.lower()):
         return True
+    if text == "(" and i + 2 < len(doc) and re.fullmatch(r"[a-e]", doc[i + 1].lower_) and doc[i + 2].text == ")":
+        return True  # "(b) no"
     return bool(re.fullmatch(r"\d{1,2}", text)) and i + 1 < len(doc) and doc[i + 1].text in (".", ")")
 
 
@@ -334,6 +336,8 @@ class ClinicContext:
                 if start in in_target:
                     continue
                 end = next(i for i in range(start, end) if i in in_target)
+                if rule.category == "NEGATED_EXISTENCE" and all(doc[i].is_punct for i in range(start, end)):
+                    continue  # ", haven't" + "haven't had a wee": a bare comma denies nothing
             if rule.literal in self._in_question:
                 sentence = bounds[start]
                 if sentence not in questions:  # once per sentence: "if if if ..." stays linear

@@ -126,7 +126,7 @@ def _reach_back_from_lone_cue(doc: Doc, modifier: ConTextModifier, bounds: List[
     """"Had a blood clot in my lung in 2017. Fine now.": a sentence that is nothing but a
     backward cue of time or family is about the sentence before it."""
     start, end = modifier.modifier_span
-    if modifier.direction != "BACKWARD" or modifier.category not in _NOT_PARTICLES:
+    if modifier.direction != "BACKWARD" or modifier.category not in _NOT_PARTICLES | {"NOT_MINE"}:
         return
     sent_start, sent_end = bounds[start]
     if sent_start == 0 or any(sent_start <= t.start < sent_end for t in targets):

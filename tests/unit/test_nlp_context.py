@@ -981,6 +981,27 @@ def test_more_ways_to_say_all_is_well(text, name):
     ("my legs wouldn't hold me when I got out of bed", "weakness_both_legs", True),
     # a relative named by "his" in a proxy message stays a relative
     ("asking for my dad, his back hurts at night. his brother had prostate cancer", "cancer_history", None),
+    # "never had anything like this" is new; "50 yards without" is a limit, not a denial
+    ("never had anything like this before - my bladder's leaking since this morning", "urinary_incontinence", True),
+    ("I can't walk 100 yards without both calves burning", "bilateral_leg_symptoms", True),
+    # "he hasn't" in a message written for him is his denial
+    ("messaging for my husband: he hasn't lost any weight", "weight_loss", False),
+    # "yes" ends the denials of a listed answer
+    ("1 no 2 no 3 yes the pain wakes me at night", "night_pain", True),
+    ("(a) no (b) yes leaking when I stand up", "urinary_incontinence", True),
+    # the patient's own no after a relative's finding
+    ("my brother had the bladder trouble. I have neither", "urinary_incontinence", False),
+    # "no injury" denies a new injury
+    ("pain in my heel for a month, no injury", "acute_injury", False),
+    # a comma, then a fresh denial
+    ("not dizzy, haven't blacked out", "fainted", False),
+    ("he's 80, hasn't had a wee since breakfast", "urinary_retention", True),
+    # a normal temperature is no fever; a check of it is no fever either
+    ("been checking my temperature, 36.7 each time", "fever", False),
+    # dated spinal procedures are recent
+    ("had the facet injection on friday and now I'm shivery", "recent_spinal_procedure", True),
+    # the pair with a denial inside
+    ("some redness round the blister but it's not spreading", "spreading_redness", None),
 ])
 def test_sixth_session_patterns(text, name, want):
     assert finding(text, name) is want

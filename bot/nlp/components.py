@@ -63,7 +63,7 @@ def to_rule(spec: Dict[str, Any]) -> ConTextRule:
         max_scope=spec.get("max_scope"),
         allowed_types=set(spec["allowed_types"]) if spec.get("allowed_types") else None,
         terminated_by=set(spec["terminated_by"]) if spec.get("terminated_by") else None,
-        metadata={"back_to_comma": True} if spec.get("back_to_comma") else None,
+        metadata={key: spec[key] for key in ("back_to_comma", "forward_scope") if spec.get(key)} or None,
     )
 
 
@@ -155,6 +155,15 @@ def _date_looks_back_to_the_comma(doc: Doc, modifier: ConTextModifier) -> None:
         if doc[i].text in (",", ";"):
             modifier._scope_start = i + 1
             return
+
+
+def _forward_scope(modifier: ConTextModifier) -> None:
+    """A date group may reach less far forward than back (context.yml forward_scope): "I
+    fainted at my blood test last year" reaches back over the whole clause, while "an
+    epidural in 2020, and for 5 days I've had a fever" must not reach the fever."""
+    reach = (modifier.rule.metadata or {}).get("forward_scope")
+    if reach and modifier.direction == "BIDIRECTIONAL":
+        modifier._scope_end = min(modifier._scope_end, modifier.modifier_span[1] + reach)
 
 
 def _opening_date_reaches_the_end(doc: Doc, modifier: ConTextModifier, bounds: List[Tuple[int, int]]) -> None:
@@ -366,6 +375,7 @@ class ClinicContext:
         for modifier in modifiers:
             _reach_back_from_lone_cue(doc, modifier, bounds, targets)
             _date_looks_back_to_the_comma(doc, modifier)
+            _forward_scope(modifier)
             _opening_date_reaches_the_end(doc, modifier, bounds)
         modifiers += self._answers(doc, bounds)
         modifiers += [ConTextModifier(_CLAUSE_BREAK, i, i + 1, doc, i, i + 1) for i in self._subject_breaks(doc, targets)]

@@ -203,6 +203,8 @@ def context_rule_specs() -> List[Dict[str, Any]]:
             "in_question": group.get("in_question"),
             # a date looks back no further than a comma (components._date_looks_back_to_the_comma)
             "back_to_comma": bool(group.get("back_to_comma")),
+            # a shorter reach forward than back (components._forward_scope)
+            "forward_scope": group.get("forward_scope"),
         }
         for text in phrases(group.get("phrases") or [], macros):
             if text not in seen:

@@ -168,6 +168,20 @@ def _recurs(span: Span) -> bool:
     return bool(match) and not _NOT_RECURRING.search(rest[:match.end() + 4])
 
 
+_QUOTES = frozenset({"'", '"', "\u2018", "\u2019", "\u201c", "\u201d", "`"})
+
+
+def _quoted(span: Span) -> bool:
+    """"whats the difference between 'night pain' and ...": a finding in quotes is a word
+    the patient is talking about, not something they report."""
+    if span.label_ != FINDING:
+        return False
+    doc = span.doc
+    before = span.start > 0 and doc[span.start - 1].text in _QUOTES
+    after = span.end < len(doc) and doc[span.end].text in _QUOTES
+    return before and after
+
+
 def _finding_with_cue(span: Span, category: str) -> Optional[Set[str]]:
     """The finding names of a FINDING mention that a cue of this category modifies."""
     if span.label_ != FINDING or not Span.has_extension("modifiers"):
@@ -207,6 +221,7 @@ class Mention:
             _flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical"))
         historical = (historical or _dated_past(span) or _chronic(span)) and not (negated and _denied_since(span))
         historical = historical and not _recurs(span)
+        hypothetical = hypothetical or _quoted(span)
         negated = negated and not (hypothetical and _feared_denial(span)) or (
             hypothetical and not negated and not family and _denied_next(span))
         family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"

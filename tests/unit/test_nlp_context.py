@@ -1005,3 +1005,16 @@ def test_more_ways_to_say_all_is_well(text, name):
 ])
 def test_sixth_session_patterns(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("define unexplained weight loss please", "weight_loss", None),
+    ("what counts as saddle numbness?", "saddle_numbness", None),
+    ("the form says 'night sweats' - what do they mean by that", "fever", None),
+    ("my left foot went white in the cold at the match, warmed up fine after", "cold_pale_foot", None),
+    ("the sciatica went from both legs to just the right one", "bilateral_leg_symptoms", None),
+    ("I fainted at the sight of blood at my blood test last year, anyway my back hurts", "fainted", None),
+    ("had an epidural in 2020, and for 5 days I've had a fever", "fever", True),
+])
+def test_questions_about_words_and_dates_of_the_past(text, name, want):
+    assert finding(text, name) is want

@@ -1002,12 +1002,7 @@ def test_more_ways_to_say_all_is_well(text, name):
     ("had the facet injection on friday and now I'm shivery", "recent_spinal_procedure", True),
     # the pair with a denial inside
     ("some redness round the blister but it's not spreading", "spreading_redness", None),
-])
-def test_sixth_session_patterns(text, name, want):
-    assert finding(text, name) is want
-
-
-@pytest.mark.parametrize("text, name, want", [
+    # asking what a word means; things over by their dates and words
     ("define unexplained weight loss please", "weight_loss", None),
     ("what counts as saddle numbness?", "saddle_numbness", None),
     ("the form says 'night sweats' - what do they mean by that", "fever", None),
@@ -1016,5 +1011,5 @@ def test_sixth_session_patterns(text, name, want):
     ("I fainted at the sight of blood at my blood test last year, anyway my back hurts", "fainted", None),
     ("had an epidural in 2020, and for 5 days I've had a fever", "fever", True),
 ])
-def test_questions_about_words_and_dates_of_the_past(text, name, want):
+def test_sixth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -13,7 +13,7 @@ otherwise.
 import re
 from bisect import bisect_left, bisect_right
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 import srsly
 from medspacy.common.medspacy_matcher import MedspacyMatcher
@@ -101,10 +101,10 @@ _PROXY_FILLER = frozenset({
     "asked", "me", "to", "wanted", "i", "im", "am", "the", "carer", "care", "this", "is", "it", "its", "about", "who",
     "patient", "again", "doesn", "does", "not", "have", "a", "phone", "he", "she", "hes", "shes", "s", "too",
     "embarrassed", "won", "wont", "call", "refuses", "want", "email", "contact", "get", "reach", "out", "ask",
-    "answering", "replying", "here", "look", "after", "elderly", "please", "wants", "msg", "from", "behalf"})
+    "answering", "replying", "here", "look", "after", "elderly", "please", "wants", "msg", "from"})
 
 
-def _points_at_patient(doc: Doc, modifier: ConTextModifier, named: frozenset = frozenset()) -> bool:
+def _points_at_patient(doc: Doc, modifier: ConTextModifier, named: Optional[Set[str]] = None) -> bool:
     """In a message written for the patient ("writing for my dad"), a cue of someone else
     that points at a person by a pronoun or a relative word is about the patient. A
     relative cue that names a condition ("family history of", "runs in the family")

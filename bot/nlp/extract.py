@@ -222,7 +222,7 @@ class Mention:
         historical = (historical or _dated_past(span) or _chronic(span)) and not (negated and _denied_since(span))
         historical = historical and not _recurs(span)
         hypothetical = hypothetical or _quoted(span)
-        negated = negated and not (hypothetical and _feared_denial(span)) or (
+        negated = (negated and not (hypothetical and _feared_denial(span))) or (
             hypothetical and not negated and not family and _denied_next(span))
         family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"
         if family and _finding_with_cue(span, "NOT_MINE"):

@@ -52,7 +52,8 @@ DEFAULT_DATA = ROOT / "tests" / "nlu_eval" / "heldout.yml"
 EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
              for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7",
                            "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19",
-                           "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27")
+                           "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27",
+                           "dev28", "dev29", "dev30", "dev31", "dev32")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -712,6 +713,11 @@ SET_ROLES = {
     "dev25": "development (tuned on): first messages with several facts, first measured blind",
     "dev26": "development (tuned on): replies to the screening questions in every form, first measured blind",
     "dev27": "development (tuned on): when things happen (now, over, recent, long-standing), first measured blind",
+    "dev28": "development (tuned on): openings in the issue's style, several facts and contexts, first measured blind",
+    "dev29": "development (tuned on): medical history next to the complaint, over or still there, first measured blind",
+    "dev30": "development (tuned on): findings the patient has now, told indirectly or by their consequences, first measured blind",
+    "dev31": "development (tuned on): messy writing (SMS abbreviations, dictation, non-native English, capitals, run-ons), first measured blind",
+    "dev32": "development (tuned on): how far a denial reaches next to present findings, first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
 }
 

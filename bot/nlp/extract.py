@@ -168,6 +168,36 @@ def _recurs(span: Span) -> bool:
     return bool(match) and not _NOT_RECURRING.search(rest[:match.end() + 4])
 
 
+# "no fever since the antibiotics", "no temp since thursday": none since a time or a
+# treatment says there was one before; the finding is over, not denied. "No bladder trouble
+# since the pain started" stays a denial (since the complaint began, not since it ended), and
+# so does a bare "no fever since." after a procedure, unless the finding was told as over
+# earlier in the message ("had a fever saturday but it's gone now, no temp since").
+_NONE_SINCE = re.compile(
+    r"^\s*(?:at all\s+|now\s+)?since\s+(?:(?:last\s+)?(?:mon|tues|tue|wednes|wed|thurs|thur|fri|satur|sat|sun)(?:day)?\b|"
+    r"yesterday|last night|then|the weekend|this morning|(?:the|my|taking the|taking)\s+(?:antibiotics|tablets|paracetamol|"
+    r"ibuprofen|meds|medicine)|antibiotics|paracetamol)")
+_BARE_SINCE = re.compile(r"^\s*since\s*(?:$|[.,;!])")
+
+
+def _none_since(span: Span) -> bool:
+    """A denial before the finding (or a phrase that denies it), then "since" a time: over."""
+    if not Span.has_extension("modifiers") or span.ent_id_.endswith("_topic"):
+        return False  # "nothing's right down below since saturday": a topic denied is no finding
+    spec = terms.finding_specs()[span.ent_id_]
+    denied_before = spec["denies"] or any(
+        m.category == "NEGATED_EXISTENCE" and m.modifier_span[0] < span.start for m in span._.modifiers)
+    if not denied_before:
+        return False
+    rest = span.doc.text[span.end_char:span.end_char + 60].lower()
+    if _NONE_SINCE.match(rest):
+        return True
+    names = set(spec["findings"])
+    return bool(_BARE_SINCE.match(rest)) and any(
+        ent.label_ == FINDING and ent.end <= span.start and _flag(ent, "is_historical")
+        and names & set(terms.finding_specs()[ent.ent_id_]["findings"]) for ent in span.doc.ents)
+
+
 _QUOTES = frozenset({"'", '"', "\u2018", "\u2019", "\u201c", "\u201d", "`"})
 
 
@@ -221,6 +251,8 @@ class Mention:
             _flag(span, a) for a in ("is_negated", "is_family", "is_historical", "is_hypothetical"))
         historical = (historical or _dated_past(span) or _chronic(span)) and not (negated and _denied_since(span))
         historical = historical and not _recurs(span)
+        if span.label_ == FINDING and not family and _none_since(span):
+            negated, historical = False, True
         hypothetical = hypothetical or _quoted(span)
         negated = (negated and not (hypothetical and _feared_denial(span))) or (
             hypothetical and not negated and not family and _denied_next(span))

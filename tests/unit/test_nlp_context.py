@@ -1013,3 +1013,19 @@ def test_more_ways_to_say_all_is_well(text, name):
 ])
 def test_sixth_session_patterns(text, name, want):
     assert finding(text, name) is want
+
+
+# -- the seventh session ------------------------------------------------------------------------
+@pytest.mark.parametrize("text, name, want", [
+    # none since a time or a treatment: there was one before, now over
+    ("no temperature since wednesday, my knee still hurts", "fever", None),
+    ("had a temperature on saturday, gone now, no fever since", "fever", None),
+    ("the surgeon took my stitches out, I've had no fever since.", "fever", False),
+    ("no trouble with my bladder since the back pain began", "urinary_retention", False),
+    # look-alikes: star signs, prescribed injections, faint-hearted
+    ("I'm a Cancer (star sign!) and a bit of a worrier, sore knee", "cancer_history", None),
+    ("I inject insulin before meals, ankle swollen", "iv_drug_use", False),
+    ("a little faint hearted about needles, so no injections please", "feeling_faint", None),
+])
+def test_seventh_session_patterns(text, name, want):
+    assert finding(text, name) is want

@@ -104,6 +104,34 @@ _PROXY_FILLER = frozenset({
     "answering", "replying", "here", "look", "after", "elderly", "please", "wants", "msg", "from"})
 
 
+# The child an age is said of: "my 14yo son", "my daughter (15)"
+_CHILD_WORDS = frozenset({"son", "daughter", "boy", "girl", "kid", "child", "lad", "teen", "teenager", "stepson",
+                          "stepdaughter"})
+
+
+def _child_word(doc: Doc, modifier: ConTextModifier) -> str:
+    """The child word an age cue is said of ("my son (15)", "my 14yo son"), or ""."""
+    start, end = modifier.modifier_span
+    before = doc[start - 1].lower_ if start > 0 else ""
+    after = doc[end].lower_ if end < len(doc) else ""
+    if before in _CHILD_WORDS and start > 1 and doc[start - 2].lower_ == "my":
+        return before
+    return after if after in _CHILD_WORDS and before == "my" else ""
+
+
+def _next_to_child(doc: Doc, modifier: ConTextModifier) -> bool:
+    return bool(_child_word(doc, modifier))
+
+
+# "I", "me", "my own": the writer speaks of themselves too
+_FIRST_PERSON = frozenset({"i", "im", "ive", "me", "myself", "own"})
+
+
+def _writer_speaks_of_self(doc: Doc, cues: List[ConTextModifier]) -> bool:
+    inside = {i for m in cues for i in range(*m.modifier_span)}
+    return any(t.lower_ in _FIRST_PERSON for t in doc if t.i not in inside)
+
+
 def _points_at_patient(doc: Doc, modifier: ConTextModifier, named: Optional[Set[str]] = None) -> bool:
     """In a message written for the patient ("writing for my dad"), a cue of someone else
     that points at a person by a pronoun or a relative word is about the patient. A
@@ -307,10 +335,15 @@ class ClinicContext:
         doc.spans[self.span_group] = targets
         modifiers = self._modifiers(doc, targets)
         proxies = [m for m in modifiers if m.category == "PROXY"]
-        if proxies:
+        children = [m for m in modifiers if m.category == "CHILD_PROXY" and _next_to_child(doc, m)]
+        modifiers = [m for m in modifiers if m.category != "CHILD_PROXY"]
+        if children and _writer_speaks_of_self(doc, children):
+            children = []
+        if proxies or children:
             # "writing for mum: ... Mum's foot has gone cold": the person written for, named again
             named = {t.lower_ for m in proxies for t in doc[m.modifier_span[0]:m.modifier_span[1]]
                      if t.is_alpha and t.lower_ not in _PROXY_FILLER}
+            named |= {_child_word(doc, m) for m in children}
             modifiers = [m for m in modifiers if not _points_at_patient(doc, m, named)]
         # Cues and targets further apart than this cannot interact.
         window = self._widest + max((end - start for start, end in (m.modifier_span for m in modifiers)), default=0)

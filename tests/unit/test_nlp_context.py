@@ -1026,6 +1026,11 @@ def test_sixth_session_patterns(text, name, want):
     ("I'm a Cancer (star sign!) and a bit of a worrier, sore knee", "cancer_history", None),
     ("I inject insulin before meals, ankle swollen", "iv_drug_use", False),
     ("a little faint hearted about needles, so no injections please", "feeling_faint", None),
+    # a parent writing about a child of a given age writes for the patient, unless they speak of themselves
+    ("my 13yo daughter fell at netball, her wrist is fine but she now has a fever", "fever", True),
+    ("my lad (11) twisted his ankle at football yesterday", "sports_injury", True),
+    ("my son (10) has a temperature and I hurt my back lifting him", "fever", None),
+    ("my son has had a fever all week", "fever", None),
 ])
 def test_seventh_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -1031,6 +1031,12 @@ def test_sixth_session_patterns(text, name, want):
     ("my lad (11) twisted his ankle at football yesterday", "sports_injury", True),
     ("my son (10) has a temperature and I hurt my back lifting him", "fever", None),
     ("my son has had a fever all week", "fever", None),
+    # over, in more words: "today fine", "is better now", "hasnt come back", "cleared last month"
+    ("was shivery on friday and saturday, today fine", "fever", None),
+    ("the twisted ankle is better now, it's my heel", "sprain", None),
+    ("temp of 38.5 on sunday, it hasnt come back since", "fever", None),
+    ("the infection in my toe cleared in october", "current_infection", None),
+    ("shivering stopped once the antibiotics kicked in", "current_infection", None),
 ])
 def test_seventh_session_patterns(text, name, want):
     assert finding(text, name) is want

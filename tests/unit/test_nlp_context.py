@@ -1037,6 +1037,9 @@ def test_sixth_session_patterns(text, name, want):
     ("temp of 38.5 on sunday, it hasnt come back since", "fever", None),
     ("the infection in my toe cleared in october", "current_infection", None),
     ("shivering stopped once the antibiotics kicked in", "current_infection", None),
+    # weakness in both legs is a bilateral leg symptom; red, hot and swollen is swollen too
+    ("both my legs have gone weak since this morning", "bilateral_leg_symptoms", True),
+    ("my right foot is hot, red and swollen", "foot_swelling", True),
 ])
 def test_seventh_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -475,9 +475,12 @@ class ClinicContext:
                           if ent.label_ == "SYMPTOM" and ent.ent_id_ != "ok"
                           or ent.label_ == "FINDING" and not specs[ent.ent_id_]["denies"]}
         for i in range(len(doc) - 1):
-            if doc[i].text not in self.answer_marks or doc[i + 1].lower_ not in self.answer_words:
+            if doc[i].text not in self.answer_marks:
                 continue
-            after = i + 2
+            size = self._answer_size(doc, i + 1)
+            if not size:
+                continue
+            after = i + 1 + size
             if doc[i].text != "?" and after < len(doc) and not doc[after].is_punct and not _list_number(doc, after):
                 continue
             if after in mention_starts:
@@ -485,8 +488,18 @@ class ClinicContext:
             if after < len(doc) and doc[after].lower_ in ("idea", "clue"):
                 continue  # "is a temperature a bad sign? no idea": not an answer
             sent_start = bounds[i][0]
-            found.append(ConTextModifier(_ANSWER_NO, i, i + 2, doc, max(sent_start, i - ANSWER_REACH), i))
+            found.append(ConTextModifier(_ANSWER_NO, i, after, doc, max(sent_start, i - ANSWER_REACH), i))
         return found + self._closing_denials(doc, bounds)
+
+    def _answer_size(self, doc: Doc, start: int) -> int:
+        """Tokens of the answer at start: one answer word, or an answer of several words
+        ("osteoporosis: don't think so"); 0 when there is none."""
+        if doc[start].lower_ in self.answer_words:
+            return 1
+        for size in range(2, 6):
+            if start + size <= len(doc) and doc[start:start + size].text.lower() in self.answer_words:
+                return size
+        return 0
 
     def _closing_denials(self, doc: Doc, bounds: List[Tuple[int, int]]) -> List[ConTextModifier]:
         """"fever no, chills no", "told to call if i got weakness in both legs, i havent":

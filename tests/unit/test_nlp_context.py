@@ -1040,6 +1040,11 @@ def test_sixth_session_patterns(text, name, want):
     # weakness in both legs is a bilateral leg symptom; red, hot and swollen is swollen too
     ("both my legs have gone weak since this morning", "bilateral_leg_symptoms", True),
     ("my right foot is hot, red and swollen", "foot_swelling", True),
+    # form-like answers of several words; more ways to say never
+    ("Cancer: none. Osteoporosis: don't think so", "osteoporosis", False),
+    ("I've never been told I've got osteoporosis", "osteoporosis", False),
+    ("can't remember ever having a fever this bad, 39.5 tonight", "fever", True),
+    ("can't remember ever being on steroids for long", "long_term_steroids", False),
 ])
 def test_seventh_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -511,6 +511,8 @@ class ClinicContext:
         for start, end in sorted(((s, e) for _, s, e in self._closing(doc)), key=lambda se: (se[0], -se[1])):
             if start in taken or (end < len(doc) and not doc[end].is_punct):
                 continue
+            if start > 0 and doc[start - 1].lower_ == "but" and doc[start].lower_ == "nothing":
+                continue  # "I've had back pain 2 weeks but nothing like that": a contrast, not a no
             taken.update(range(start, end))
             sent_start = bounds[start][0]
             clause = start

@@ -1044,6 +1044,11 @@ def test_sixth_session_patterns(text, name, want):
     ("Cancer: none. Osteoporosis: don't think so", "osteoporosis", False),
     ("I've never been told I've got osteoporosis", "osteoporosis", False),
     ("can't remember ever having a fever this bad, 39.5 tonight", "fever", True),
+    # a denial that closes a clause after advice; more words for breathlessness and immune problems
+    ("the leaflet said go to A&E if I can't pee, so far neither, back aches", "urinary_retention", False),
+    ("GP asked if I'd had a fever or a fall, I said no to both.", "fever", False),
+    ("no chest pain or breathlessness", "shortness_of_breath", False),
+    ("no fevers and no immune problems", "immunosuppression", False),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),
 ])
 def test_seventh_session_patterns(text, name, want):

@@ -976,7 +976,9 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
                     or any(m.label == REGION and m.key in codes.BACK_REGIONS and m.about_patient for m in near)):
                 continue
             # the date said nearest the care is its date ("surgery in 2015, fine until 3 weeks ago")
-            dates = sorted((m for m in near if m.label == DURATION), key=lambda m: _distance(m, care))
+            # ("for 3 weeks" is how long something lasted, never the care's date)
+            dates = sorted((m for m in near if m.label == DURATION and not m.span.text.lower().startswith("for ")),
+                           key=lambda m: _distance(m, care))
             days = parse.parse_duration_days(dates[0].span.text, today) if dates else None
             # "had an epidural recently", "a nerve block earlier this month": no date, but recent
             recent = not dates and _says_recent(msg.sentence(care).text, rule.get("recent_words") or ())

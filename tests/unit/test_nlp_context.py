@@ -1049,6 +1049,13 @@ def test_sixth_session_patterns(text, name, want):
     ("GP asked if I'd had a fever or a fall, I said no to both.", "fever", False),
     ("no chest pain or breathlessness", "shortness_of_breath", False),
     ("no fevers and no immune problems", "immunosuppression", False),
+    # history said as over is still history: cancer free since, old spine and knee operations
+    ("cancer free since 2017, lower back sore", "cancer_history", True),
+    ("cancer free my whole life", "cancer_history", False),
+    ("had an ACDF in 2019, neck fine since", "prior_spine_surgery", True),
+    ("my knee was operated on in 2012 after football", "knee_injury", True),
+    # "for 3 weeks" is how long the pain lasted, not the date of the operation
+    ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),
 ])
 def test_seventh_session_patterns(text, name, want):

@@ -1054,6 +1054,12 @@ def test_sixth_session_patterns(text, name, want):
     ("cancer free my whole life", "cancer_history", False),
     ("had an ACDF in 2019, neck fine since", "prior_spine_surgery", True),
     ("my knee was operated on in 2012 after football", "knee_injury", True),
+    # look-alikes; a short steroid course; night pain only from lying on it
+    ("I'm a cancer nurse and my heel hurts after long shifts", "cancer_history", None),
+    ("passed out leaflets in town all day and now my feet ache", "fainted", None),
+    ("was on prednisolone for 3 weeks in the spring", "long_term_steroids", False),
+    ("my hip only aches at night when I roll onto it", "night_pain", False),
+    ("my back wakes me at night whenever I turn over", "night_pain", True),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

@@ -207,6 +207,31 @@ def _opening_date_reaches_the_end(doc: Doc, modifier: ConTextModifier, bounds: L
     modifier._scope_end = sent_end  # medspaCy has no setter
 
 
+_OPENERS = frozenset({"so", "and", "but", "well", "ok", "okay", "also", "oh", "plus", "btw", "fyi"})
+_MINE = frozenset({"i", "me", "my", "mine", "myself"})
+_OWN_COMPLAINT = frozenset({"REGION", "SYMPTOM", "SEVERITY", "DURATION"})
+
+
+def _opening_relative_reaches_on(doc: Doc, modifier: ConTextModifier, bounds: List[Tuple[int, int]]) -> None:
+    """"my mum has a bad infection in her foot, pus and a horrible smell": a relative who
+    opens the sentence is its subject, so the sentence is about them up to the first word
+    of the writer's own ("I", "my") or a comma before a body part, a symptom or a number
+    ("mum had cancer, lower back pain 3 weeks": the patient's own complaint, said bare)."""
+    if modifier.category != "FAMILY" or modifier.direction != "FORWARD":
+        return
+    start, end = modifier.modifier_span
+    sent_start, sent_end = bounds[start]
+    if not all(doc[i].is_punct or doc[i].lower_ in _OPENERS for i in range(sent_start, start)):
+        return
+    own = {ent.start for ent in doc.ents if ent.label_ in _OWN_COMPLAINT}
+    stop = end
+    while stop < sent_end and doc[stop].lower_ not in _MINE and not (
+            doc[stop].text == "," and stop + 1 in own):
+        stop += 1
+    if stop > modifier._scope_end:
+        modifier._scope_end = stop  # medspaCy has no setter
+
+
 def _list_number(doc: Doc, i: int) -> bool:
     """"1. bladder - no 2. bowels - no": the next item's number ends an answer."""
     text = doc[i].text
@@ -345,6 +370,10 @@ class ClinicContext:
                      if t.is_alpha and t.lower_ not in _PROXY_FILLER}
             named |= {_child_word(doc, m) for m in children}
             modifiers = [m for m in modifiers if not _points_at_patient(doc, m, named)]
+        else:
+            bounds = _sentence_bounds(doc)
+            for modifier in modifiers:
+                _opening_relative_reaches_on(doc, modifier, bounds)
         # Cues and targets further apart than this cannot interact.
         window = self._widest + max((end - start for start, end in (m.modifier_span for m in modifiers)), default=0)
         self._limit_scopes(modifiers, window)

@@ -1060,6 +1060,11 @@ def test_sixth_session_patterns(text, name, want):
     ("was on prednisolone for 3 weeks in the spring", "long_term_steroids", False),
     ("my hip only aches at night when I roll onto it", "night_pain", False),
     ("my back wakes me at night whenever I turn over", "night_pain", True),
+    # a relative who opens the sentence is its subject, up to the writer's own words
+    ("my mum has a bad infection in her foot, pus and a horrible smell", "foul_discharge", None),
+    ("a friend got shivers after her spinal injection and ended up in hospital with an infection", "current_infection", None),
+    ("my sister has diabetes and I have a fever", "fever", True),
+    ("mum had bowel cancer, lower back pain and a fever since friday", "fever", True),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

@@ -53,7 +53,7 @@ EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
              for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7",
                            "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19",
                            "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27",
-                           "dev28", "dev29", "dev30", "dev31", "dev32")
+                           "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -718,6 +718,8 @@ SET_ROLES = {
     "dev30": "development (tuned on): findings the patient has now, told indirectly or by their consequences, first measured blind",
     "dev31": "development (tuned on): messy writing (SMS abbreviations, dictation, non-native English, capitals, run-ons), first measured blind",
     "dev32": "development (tuned on): how far a denial reaches next to present findings, first measured blind",
+    "dev33": "development (tuned on): short chat and SMS messages in every context, first measured blind",
+    "dev34": "development (tuned on): stories over time, findings now and findings over, first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
 }
 

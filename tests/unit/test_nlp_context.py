@@ -1065,6 +1065,9 @@ def test_sixth_session_patterns(text, name, want):
     ("a friend got shivers after her spinal injection and ended up in hospital with an infection", "current_infection", None),
     ("my sister has diabetes and I have a fever", "fever", True),
     ("mum had bowel cancer, lower back pain and a fever since friday", "fever", True),
+    ("nearly fainted at the price of the taxi, knee sore", "feeling_faint", False),
+    ("water retention in my ankles by the evening", "urinary_retention", None),
+    ("getting cold feet about the back operation they offered", "prior_spine_surgery", None),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

@@ -1068,6 +1068,8 @@ def test_sixth_session_patterns(text, name, want):
     ("nearly fainted at the price of the taxi, knee sore", "feeling_faint", False),
     ("water retention in my ankles by the evening", "urinary_retention", None),
     ("getting cold feet about the back operation they offered", "prior_spine_surgery", None),
+    ("osteoporosis runs on my mum's side, my ankle is sore", "osteoporosis", None),
+    ("I keep having nightmares that I'll wet myself at work", "urinary_incontinence", None),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

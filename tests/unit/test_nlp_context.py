@@ -1070,6 +1070,10 @@ def test_sixth_session_patterns(text, name, want):
     ("getting cold feet about the back operation they offered", "prior_spine_surgery", None),
     ("osteoporosis runs on my mum's side, my ankle is sore", "osteoporosis", None),
     ("I keep having nightmares that I'll wet myself at work", "urinary_incontinence", None),
+    # over as the last word of its clause, but "since my back went" is how the pain began
+    ("the fever I had that first week went, now it's a dull ache", "fever", None),
+    ("I blacked out on saturday, been fine since, hip sore", "fainted", None),
+    ("can't get it up since my back went.", "sexual_dysfunction", True),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

@@ -1074,6 +1074,8 @@ def test_sixth_session_patterns(text, name, want):
     ("the fever I had that first week went, now it's a dull ache", "fever", None),
     ("I blacked out on saturday, been fine since, hip sore", "fainted", None),
     ("can't get it up since my back went.", "sexual_dysfunction", True),
+    ("diabetic, no cuts or sores on my feet", "new_foot_ulcer", False),
+    ("my left heel aches every morning when i get up", "heel_pain_first_steps", True),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

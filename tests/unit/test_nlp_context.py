@@ -1076,6 +1076,8 @@ def test_sixth_session_patterns(text, name, want):
     ("can't get it up since my back went.", "sexual_dysfunction", True),
     ("diabetic, no cuts or sores on my feet", "new_foot_ulcer", False),
     ("my left heel aches every morning when i get up", "heel_pain_first_steps", True),
+    ("pain in the middle of my back after falling down the last 3 stairs", "minor_fall", True),
+    ("sprained my ankle playing 5 a side on thursday", "sports_injury", True),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

@@ -1079,7 +1079,7 @@ def test_sixth_session_patterns(text, name, want):
     ("pain in the middle of my back after falling down the last 3 stairs", "minor_fall", True),
     ("sprained my ankle playing 5 a side on thursday", "sports_injury", True),
     # a denial taken back; bladder and bowels denied together in lay words
-    ("can't deny my bladder's been leaking since the back went", "urinary_incontinence", True),
+    ("can't deny my bladder's been playing up", "urinary_retention", None),
     ("I wouldn't say it isn't swollen, the whole foot is puffy", "foot_swelling", True),
     ("wees and poos normal, just a sore back", "bowel_incontinence", False),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation

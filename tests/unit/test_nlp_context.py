@@ -1082,6 +1082,7 @@ def test_sixth_session_patterns(text, name, want):
     ("can't deny my bladder's been playing up", "urinary_retention", None),
     ("I wouldn't say it isn't swollen, the whole foot is puffy", "foot_swelling", True),
     ("wees and poos normal, just a sore back", "bowel_incontinence", False),
+    ("did the back stroke at the pool and tweaked my shoulder", "stroke_signs", None),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

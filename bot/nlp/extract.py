@@ -156,7 +156,7 @@ _RECURS = re.compile(
     r"recurred|returned|(?:has|have) recurred|(?:has|have) returned|never went away|never went|never cleared|"
     r"never healed|didn't clear|didnt clear|hasn't gone|hasnt gone|not gone away|hasn't cleared|hasnt cleared)\b")
 _NOT_RECURRING = re.compile(
-    r"(?:\b(?:never|not)|n't|nt)\s+(?:come|came|been)\s+back\b|\bi\s+(?:came|come|went|got)\s+back\b|back\s+on\b|"
+    r"(?:\b(?:never|not)|n't|nt)\s+(?:come|came|been)\s+back\b|\bback\s+(?:pink|warm|to\s+normal|normal)\b|\bi\s+(?:came|come|went|got)\s+back\b|back\s+on\b|"
     r"\b(?:feeling|sensation|strength|power|movement|control|weight)\s+(?:has\s+|have\s+|'s\s+|is\s+)?(?:all\s+)?"
     r"(?:came|come|coming|returned|back)")
 
@@ -165,7 +165,7 @@ def _recurs(span: Span) -> bool:
     """The rest of the mention's sentence says it is back (see _RECURS)."""
     rest = span.doc.text[span.end_char:].lower()
     match = _RECURS.match(rest)
-    return bool(match) and not _NOT_RECURRING.search(rest[:match.end() + 4])
+    return bool(match) and not _NOT_RECURRING.search(rest[:match.end() + 12])
 
 
 # "no fever since the antibiotics", "no temp since thursday": none since a time or a

@@ -1083,6 +1083,9 @@ def test_sixth_session_patterns(text, name, want):
     ("I wouldn't say it isn't swollen, the whole foot is puffy", "foot_swelling", True),
     ("wees and poos normal, just a sore back", "bowel_incontinence", False),
     ("did the back stroke at the pool and tweaked my shoulder", "stroke_signs", None),
+    ("the fever went after 2 days, back still sore", "fever", None),
+    ("the foot was cold and white for an hour then came back pink", "cold_pale_foot", None),
+    ("it was septic but the antibiotics sorted it", "current_infection", None),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

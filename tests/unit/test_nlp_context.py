@@ -1086,6 +1086,8 @@ def test_sixth_session_patterns(text, name, want):
     ("the fever went after 2 days, back still sore", "fever", None),
     ("the foot was cold and white for an hour then came back pink", "cold_pale_foot", None),
     ("it was septic but the antibiotics sorted it", "current_infection", None),
+    ("I can sleep ok, it's the day that's bad", "night_pain", False),
+    ("diabetic, skin intact on both feet", "foot_wound", False),
     # "for 3 weeks" is how long the pain lasted, not the date of the operation
     ("rods in my neck from an ACDF, tingling in my arm for 3 weeks", "recent_spinal_procedure", None),
     ("can't remember ever being on steroids for long", "long_term_steroids", False),

@@ -119,10 +119,6 @@ def _child_word(doc: Doc, modifier: ConTextModifier) -> str:
     return after if after in _CHILD_WORDS and before == "my" else ""
 
 
-def _next_to_child(doc: Doc, modifier: ConTextModifier) -> bool:
-    return bool(_child_word(doc, modifier))
-
-
 # "I", "me", "my own": the writer speaks of themselves too
 _FIRST_PERSON = frozenset({"i", "im", "ive", "me", "myself", "own"})
 
@@ -360,7 +356,7 @@ class ClinicContext:
         doc.spans[self.span_group] = targets
         modifiers = self._modifiers(doc, targets)
         proxies = [m for m in modifiers if m.category == "PROXY"]
-        children = [m for m in modifiers if m.category == "CHILD_PROXY" and _next_to_child(doc, m)]
+        children = [m for m in modifiers if m.category == "CHILD_PROXY" and _child_word(doc, m)]
         modifiers = [m for m in modifiers if m.category != "CHILD_PROXY"]
         if children and _writer_speaks_of_self(doc, children):
             children = []

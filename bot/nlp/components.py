@@ -354,7 +354,8 @@ class ClinicContext:
             doc.ents = [ent for ent in doc.ents if ent.label_ not in self.drop_labels]
         targets = [ent for ent in doc.ents if ent.label_ in self.target_labels]
         doc.spans[self.span_group] = targets
-        modifiers = self._modifiers(doc, targets)
+        bounds = _sentence_bounds(doc)
+        modifiers = self._modifiers(doc, targets, bounds)
         proxies = [m for m in modifiers if m.category == "PROXY"]
         children = [m for m in modifiers if m.category == "CHILD_PROXY" and _child_word(doc, m)]
         modifiers = [m for m in modifiers if m.category != "CHILD_PROXY"]
@@ -367,7 +368,6 @@ class ClinicContext:
             named |= {_child_word(doc, m) for m in children}
             modifiers = [m for m in modifiers if not _points_at_patient(doc, m, named)]
         else:
-            bounds = _sentence_bounds(doc)
             for modifier in modifiers:
                 _opening_relative_reaches_on(doc, modifier, bounds)
         # Cues and targets further apart than this cannot interact.
@@ -381,14 +381,13 @@ class ClinicContext:
         doc._.context_graph = ConTextGraph(targets=targets, modifiers=modifiers, edges=edges)
         return doc
 
-    def _modifiers(self, doc: Doc, targets: List[Span]) -> List[ConTextModifier]:
+    def _modifiers(self, doc: Doc, targets: List[Span], bounds: List[Tuple[int, int]]) -> List[ConTextModifier]:
         """Cues in the doc, minus those inside a target (the "n't" of "can't pee"),
         plus the clause breaks."""
         in_target = {i for span in targets for i in range(span.start, span.end)}
         # "after my baby" is a cause and a past time: a cue of time, family or fear that
         # is a cause or a treatment still counts
         in_care_or_cause = {i for span in targets if span.label_ in ("CAUSE", "CARE") for i in range(span.start, span.end)}
-        bounds = _sentence_bounds(doc)
         cues = []
         questions: Dict[Tuple[int, int], bool] = {}
         for match_id, start, end in self._matcher(doc):

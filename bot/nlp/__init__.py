@@ -11,11 +11,13 @@ Importing this package registers the pipeline's custom spaCy component, which
 ``spacy.load`` of a saved pipeline (save_pipeline) needs.
 """
 from bot.nlp.components import ClinicContext
+from bot.nlp.spelling import ClinicSpelling
 from bot.nlp.extract import Extraction, extract, words_for
 from bot.nlp.pipeline import build_pipeline, load_pipeline, save_pipeline
 
 __all__ = [
     "ClinicContext",
+    "ClinicSpelling",
     "Extraction",
     "build_pipeline",
     "extract",

@@ -53,6 +53,19 @@ _BEFORE_PART = frozenset({"left", "right", "both", "lower", "upper", "low", "bad
 _ANSWER_NO = ConTextRule("answer no", "NEGATED_EXISTENCE", direction="BACKWARD", max_scope=ANSWER_REACH)
 
 
+class _LowerNorms:
+    """A tokenizer whose tokens have NORM = their lower-case text, as in the pipeline."""
+
+    def __init__(self, tokenizer: Any):
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        for token in doc:
+            token.norm_ = token.lower_
+        return doc
+
+
 def to_rule(spec: Dict[str, Any]) -> ConTextRule:
     """A ConTextRule from one spec of terms.context_rule_specs()."""
     return ConTextRule(
@@ -338,7 +351,11 @@ class ClinicContext:
         self.rule_specs: List[Dict[str, Any]] = []
         self._widest = 0  # the longest max_scope of any rule
         # "no history of" beats "history of": overlapping cues keep the longest.
-        self._matcher = MedspacyMatcher(nlp, name=name, phrase_matcher_attr="LOWER", prune=True)
+        # Cues match on NORM, so that a misspelt cue ("nevr", "dosent") is found like a term
+        # (bot.nlp.spelling). medspaCy makes a cue's pattern with the bare tokenizer, whose
+        # NORM is spaCy's ("n't" -> "not"); ours is the lower-case word: same for the cues.
+        self._matcher = MedspacyMatcher(nlp, name=name, phrase_matcher_attr="NORM", prune=True)
+        self._matcher.nlp = _LowerNorms(nlp.tokenizer)
         ConText.register_default_attributes()
         ConText.register_graph_attributes()
 
@@ -686,7 +703,8 @@ class ClinicCooccur:
         causes = {i for ent in doc.ents if ent.label_ == "CAUSE" for i in range(ent.start, ent.end)}
         new: List[Span] = []
         for sent in doc.sents:
-            lower = [t.lower_ for t in sent]
+            # NORM: the lower-case word, or the word a misspelling means (bot.nlp.spelling)
+            lower = [t.norm_ for t in sent]
             for rule, first, second, unless in self._tests:
                 a = [i for i, w in enumerate(lower) if first(w)]
                 b = [j for j, w in enumerate(lower) if second(w)]

@@ -1,6 +1,7 @@
 """Building, caching, saving and loading the clinical spaCy pipeline.
 
-blank English -> sentencizer -> entity_ruler (data/nlp patterns) -> clinic_cooccur
+blank English -> sentencizer -> clinic_spelling (misspelt clinical words, as NORM) ->
+entity_ruler (data/nlp patterns, matched on NORM) -> clinic_cooccur
 (findings from two words said close together) -> clinic_context (medspaCy ConText).
 No trained model and no download: everything comes from the data files, so the
 pipeline builds offline and the same way everywhere.
@@ -16,6 +17,7 @@ from spacy.language import Language
 from spacy.pipeline.sentencizer import Sentencizer
 
 from bot.nlp import components, terms
+from bot.nlp import spelling as spelling_module
 
 PIPELINE_NAME = "clinic_intake_nlp"
 PIPELINE_VERSION = "1.0.0"
@@ -29,9 +31,15 @@ def _assemble(include_context: bool = True) -> Language:
     nlp = spacy.blank("en")
     ends = list(Sentencizer.default_punct_chars) + list(terms.load("grammar")["sentence_ends"])
     nlp.add_pipe("sentencizer", config={"punct_chars": ends})
+    if include_context:
+        # misspelt clinical words get the word meant as their NORM, which the ruler matches
+        grammar = terms.load("grammar")
+        spelling = nlp.add_pipe(spelling_module.FACTORY, config={"min_length": int(grammar["spelling"]["min_length"])})
+        spelling.set_words(terms.spelling_vocabulary(), grammar["spelling"]["keep"])
     ruler = nlp.add_pipe(
         "entity_ruler",
-        config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True, "validate": False},
+        config={"phrase_matcher_attr": "NORM" if include_context else "LOWER", "overwrite_ents": True,
+                "validate": False},
     )
     ruler.add_patterns(terms.ruler_patterns())
     if include_context:

@@ -86,6 +86,30 @@ def phrases(items: Iterable[str], macros: Optional[Dict[str, List[str]]] = None)
     return list(seen)
 
 
+# -- the words of the term lists, for the spelling component ----------------------------
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+@lru_cache(maxsize=1)
+def spelling_vocabulary() -> Tuple[str, ...]:
+    """Every word written in data/nlp (phrases, macros, token-pattern words, cues):
+    the words a misspelling may be read as, and the words never corrected."""
+    words: Set[str] = set()
+    for path in sorted(DATA_DIR.glob("*.yml")):
+        for text in _strings(load(path.stem)):
+            words.update(re.findall(r"[a-z]+", _MACRO.sub(" ", text.lower())))
+    return tuple(sorted(words))
+
+
 # -- word lists for token patterns ----------------------------------------------------
 @lru_cache(maxsize=1)
 def word_lists() -> Dict[str, List[str]]:

@@ -30,7 +30,7 @@ def test_pipeline_is_cached(nlp):
 
 def test_pipeline_components(nlp):
     assert nlp.lang == "en"
-    assert nlp.pipe_names == ["sentencizer", "entity_ruler", "clinic_cooccur", "clinic_context"]
+    assert nlp.pipe_names == ["sentencizer", "clinic_spelling", "entity_ruler", "clinic_cooccur", "clinic_context"]
 
 
 @pytest.mark.parametrize(
@@ -123,14 +123,17 @@ from bot.nlp import extract
 nlp = spacy.load({str(path)!r})
 assert spacy.info({str(path)!r})["spacy_version"]
 e = extract("my dad had back cancer and i have no numbness but my left leg hurts", nlp=nlp)
+# the spelling component's words come back from disk too: "sholder" is a shoulder
+typo = extract("my left sholder hurts", nlp=nlp)
 print(json.dumps([nlp.pipe_names, e.numbness, "cancer_history" in e.findings,
-                  [[s.region, s.side] for s in e.pain_sites]]))
+                  [[s.region, s.side] for s in e.pain_sites], [[s.region, s.side] for s in typo.pain_sites]]))
 """
     result = _run(code, str(ROOT))
     assert result.returncode == 0, result.stderr[-2000:]
-    names, numbness, cancer, pain_sites = json.loads(result.stdout.strip().splitlines()[-1])
-    assert names == ["sentencizer", "entity_ruler", "clinic_cooccur", "clinic_context"]
+    names, numbness, cancer, pain_sites, typo_sites = json.loads(result.stdout.strip().splitlines()[-1])
+    assert names == ["sentencizer", "clinic_spelling", "entity_ruler", "clinic_cooccur", "clinic_context"]
     assert numbness is False and cancer is False and pain_sites == [["leg", "left"]]
+    assert typo_sites == [["shoulder", "left"]]
 
 
 def test_portable_pipeline_loads_without_project_code(tmp_path):
@@ -150,7 +153,7 @@ print(json.dumps([nlp.pipe_names, [(e.label_, e.ent_id_) for e in nlp("my lower 
 def test_saved_pipeline_gives_the_same_entities_in_process(nlp, tmp_path):
     path = save_pipeline(tmp_path / "same")
     loaded = spacy.load(path)
-    text = "no fever, my dad had cancer, I used to limp and my left heel hurts 7/10"
+    text = "no fevar, my dad had cancer, I used to limp and my left heel hurts 7/10, sholder too"
     assert [(e.text, e.label_, e.ent_id_, e._.is_negated, e._.is_family, e._.is_historical)
             for e in loaded(text).ents] == [
         (e.text, e.label_, e.ent_id_, e._.is_negated, e._.is_family, e._.is_historical) for e in nlp(text).ents

@@ -53,7 +53,8 @@ EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
              for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7",
                            "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19",
                            "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27",
-                           "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34")
+                           "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34",
+                           "dev35", "dev36", "dev37", "dev38")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -720,6 +721,10 @@ SET_ROLES = {
     "dev32": "development (tuned on): how far a denial reaches next to present findings, first measured blind",
     "dev33": "development (tuned on): short chat and SMS messages in every context, first measured blind",
     "dev34": "development (tuned on): stories over time, findings now and findings over, first measured blind",
+    "dev35": "development (tuned on): complaints outside the clinic's field and look-alikes, next to in-field ones, first measured blind",
+    "dev36": "development (tuned on): injuries and how they happened, first measured blind",
+    "dev37": "development (tuned on): misspellings of clinical words, first measured blind",
+    "dev38": "development (tuned on): the podiatry side (diabetic feet, nails, skin, heel and forefoot), first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
 }
 

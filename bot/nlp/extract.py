@@ -894,6 +894,44 @@ def _region_group_named(msg: _Message, mention: Mention, group: str) -> bool:
     return any(r.key in regions and (not r.negated or mention.negated) for r in pool)
 
 
+_PART_BREAKS = frozenset({",", ";", ":", "-", "but", "though", "although", "plus", "also"})
+
+
+def _said_of_elsewhere(msg: _Message, mention: Mention) -> bool:
+    """findings.yml site_bound: the finding is said of a part of the body outside the
+    field: a part in the phrase itself first ("itchy toes" is ours), else the part nearest
+    it in its sentence (a tie goes to ours); no part named: not elsewhere."""
+    outside, ours = terms.body_words()
+    own = {token.lower_ for token in mention.span}
+    if own & ours:
+        return False
+    if own & outside:
+        return True
+    # parts named anywhere in the sentence, inside other phrases too ("twisted my ankle"),
+    # not in look-alikes ("on the other hand"); "big toe knuckle": a word of ours just
+    # before an outside word makes it a part of ours
+    ignored = {i for ent in msg.doc.ents if ent.label_ == terms.IGNORE for i in range(ent.start, ent.end)}
+    parts = []
+    for token in msg.sentence(mention):
+        if mention.start <= token.i < mention.end or token.i in ignored:
+            continue
+        if token.lower_ in ours:
+            parts.append((token.i, token.i + 1, False))
+        elif token.lower_ in outside and not (token.i > 0 and msg.doc[token.i - 1].lower_ in ours):
+            parts.append((token.i, token.i + 1, True))
+    if not parts:
+        return False
+
+    def distance(part: Tuple[int, int, bool]) -> Tuple[bool, int, bool]:
+        # a part in the same clause first ("felt a pop, my hand is grazed": the pop is not the hand's)
+        start, end, elsewhere = part
+        lo, hi = (mention.end, start) if start >= mention.end else (end, mention.start)
+        crosses = any(msg.doc[i].lower_ in _PART_BREAKS for i in range(lo, hi))
+        return crosses, hi - lo, elsewhere
+
+    return min(parts, key=distance)[2]
+
+
 def _finding_names(msg: _Message, mention: Mention) -> List[str]:
     """The finding names a FINDING mention counts for, after the context rules."""
     rules = terms.finding_rules()
@@ -903,6 +941,9 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
     if spec["needs_region"] and not _region_group_named(msg, mention, spec["needs_region"]):
         return []
     names = spec["findings"]
+    if rules["site_bound"].intersection(names) and _said_of_elsewhere(msg, mention):
+        # "an itchy rash up both forearms", "my ears pop": a part the finding is not about
+        names = [name for name in names if name not in rules["site_bound"]]
     for group, other in spec["with_region"].items():
         if _region_group_named(msg, mention, group):
             names = other  # "my foot went pale and cold": the foot, not shock

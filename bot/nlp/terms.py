@@ -284,6 +284,19 @@ def finding_specs() -> Dict[str, Dict[str, Any]]:
 
 
 @lru_cache(maxsize=1)
+def body_words() -> Tuple[frozenset, frozenset]:
+    """For findings.yml site_bound: the words of body parts outside the field (regions.yml
+    elsewhere and the one-word phrases of the "other" region) and the words that put a
+    phrase in the field (its other one-word region phrases, site_bound foot_words)."""
+    data = load("regions")
+    singles = {text: code for code, items in data["patterns"].items() for text in phrases(items) if " " not in text}
+    outside = {str(w).lower() for w in data.get("elsewhere") or []} | {w for w, code in singles.items() if code == "other"}
+    ours = {w for w, code in singles.items() if code != "other"}
+    ours |= {str(w).lower() for w in (load("findings").get("site_bound") or {}).get("foot_words") or []}
+    return frozenset(outside), frozenset(ours)
+
+
+@lru_cache(maxsize=1)
 def only_denied_entities() -> frozenset:
     """FINDING ent ids of bare topic words ("bladder", "weight"): see findings.yml only_denied."""
     return frozenset(key for key, spec in finding_specs().items() if spec["only_denied"])
@@ -309,6 +322,8 @@ def finding_rules() -> Dict[str, Any]:
             _check([rule["gait"]], codes.GAITS, "derived gait")
         if rule.get("cause"):
             _check([rule["cause"]], codes.CAUSES, "derived cause")
+    site_bound = data.get("site_bound") or {}
+    _check(site_bound.get("findings") or [], codes.FINDINGS, "site_bound findings")
     for rule in data.get("recent_care") or []:
         _check([rule["finding"]], codes.FINDINGS, "recent_care finding")
         _check(rule["care"], list(load("course")["care"]), "recent_care care")
@@ -325,6 +340,7 @@ def finding_rules() -> Dict[str, Any]:
         "region_groups": {name: frozenset(regions) for name, regions in data["region_groups"].items()},
         "derived": data["derived"],
         "vetoed_in_sentence": {name: tuple(words) for name, words in (data.get("vetoed_in_sentence") or {}).items()},
+        "site_bound": frozenset(site_bound.get("findings") or []),
     }
 
 

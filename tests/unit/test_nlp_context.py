@@ -1094,3 +1094,26 @@ def test_sixth_session_patterns(text, name, want):
 ])
 def test_seventh_session_patterns(text, name, want):
     assert finding(text, name) is want
+
+
+# -- the eighth session -------------------------------------------------------------------------
+@pytest.mark.parametrize("text, name, want", [
+    # a finding said of a part of the body outside the clinic's field is not the finding
+    ("itchy blotchy rash all over my arms since the new soap, and my heel hurts", "skin_problem", None),
+    ("sprained my wrist falling off my bike, my lower back aches too", "sprain", None),
+    ("my ears keep popping since I flew home", "pop_felt", None),
+    ("swollen gums after the dentist, and a sore heel", "foot_swelling", None),
+    ("cut my palm on a broken glass, it's bleeding through the plaster", "foot_wound", None),
+    # ... but on the foot, or with no part named, it stays
+    ("itchy peeling skin between my toes", "skin_problem", True),
+    ("my left big toe knuckle has swollen up", "foot_swelling", True),
+    ("thumbnail is fine but the big toenail is ingrown and red", "toenail_problem", True),
+    ("I have a rash and it itches like mad", "skin_problem", True),
+    ("twisted my ankle and felt a pop, my hand is grazed too", "pop_felt", True),
+    ("the skin on my soles is cracked and splitting", "skin_problem", True),
+    # a misspelt word read as the word meant
+    ("no fevar and no bladdr problms", "fever", False),
+    ("nevr had any back surgry", "prior_spine_surgery", False),
+])
+def test_eighth_session_patterns(text, name, want):
+    assert finding(text, name) is want

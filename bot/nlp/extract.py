@@ -1324,6 +1324,28 @@ def _cause(msg: _Message, found: List[Tuple[str, Mention]]) -> Tuple[Optional[st
 _INJURY_WORDS = re.compile(r"injur|trauma|hurt it")
 
 
+def _near(msg: _Message, a: Mention, b: Mention, reach: Optional[int]) -> bool:
+    """No reach: anywhere in the sentence; else at most reach tokens apart, in one clause."""
+    if reach is None:
+        return True
+    lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
+    return hi - lo <= reach and not any(msg.doc[i].lower_ in _PART_BREAKS for i in range(lo, hi))
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d$")
+
+
+def _clause_dated(msg: _Message, mention: Mention) -> bool:
+    """The mention's clause (between commas) says when, long ago: a year, "ago", "at school"."""
+    words = terms.cause_rules()["dated_words"]
+    start, end = mention.start, mention.end
+    while start > 0 and msg.doc[start - 1].lower_ not in _PART_BREAKS and msg.doc[start - 1].text not in ".!?":
+        start -= 1
+    while end < len(msg.doc) and msg.doc[end].lower_ not in _PART_BREAKS and msg.doc[end].text not in ".!?":
+        end += 1
+    return any(t.lower_ in words or _YEAR.match(t.text) for t in msg.doc[start:end])
+
+
 def _cause_findings(msg: _Message, found: List[Tuple[str, Mention]], findings: Dict[str, Finding]) -> None:
     """Findings that follow from causes said together (sport + injury: sports injury), or
     from a cause said with a region that is the patient's now (an injury and the foot:
@@ -1339,8 +1361,11 @@ def _cause_findings(msg: _Message, found: List[Tuple[str, Mention]], findings: D
             mention = next(m for c, m in found if c == rule["causes"][0])
             regions = rule.get("regions")
             if regions and not any(m.label == REGION and m.key in regions and m.current
+                                   and _near(msg, mention, m, rule.get("near"))
                                    for m in msg.same_sentence(mention)):
                 continue
+            if rule.get("not_dated") and _clause_dated(msg, mention):
+                continue  # "a stress fracture from running 2 years ago": that injury is over
             _set_finding(findings, rule["finding"], True, msg.words(mention))
 
 

@@ -374,7 +374,8 @@ def cause_rules() -> Dict[str, Any]:
         _check([rule["finding"]], codes.FINDINGS, "cause finding")
         _check(rule["causes"], codes.CAUSES, "cause finding causes")
         _check(rule.get("regions") or [], codes.REGIONS, "cause finding regions")
-    return {"priority": priority, "findings": data["cause_findings"]}
+    return {"priority": priority, "findings": data["cause_findings"],
+            "dated_words": frozenset(str(w).lower() for w in data.get("dated_words") or [])}
 
 
 @lru_cache(maxsize=1)

@@ -1111,6 +1111,9 @@ def test_seventh_session_patterns(text, name, want):
     ("I have a rash and it itches like mad", "skin_problem", True),
     ("twisted my ankle and felt a pop, my hand is grazed too", "pop_felt", True),
     ("the skin on my soles is cracked and splitting", "skin_problem", True),
+    # hurt at a sport, with a region of the patient's now close by; not a sport long ago
+    ("training for a half marathon and my right shin is getting sorer each week", "sports_injury", True),
+    ("played rugby at school in 1998, now my left knee aches on stairs", "sports_injury", None),
     # a misspelt word read as the word meant
     ("no fevar and no bladdr problms", "fever", False),
     ("nevr had any back surgry", "prior_spine_surgery", False),

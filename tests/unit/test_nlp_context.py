@@ -1111,6 +1111,13 @@ def test_seventh_session_patterns(text, name, want):
     ("I have a rash and it itches like mad", "skin_problem", True),
     ("twisted my ankle and felt a pop, my hand is grazed too", "pop_felt", True),
     ("the skin on my soles is cracked and splitting", "skin_problem", True),
+    # kept awake by a pain of no part of ours; red after a bath; clear fluid; still discharge in a sock
+    ("heartburn has me up half the night, my ankle is a bit stiff too", "night_pain", None),
+    # (a veto word makes the mention a no)
+    ("migraine all week and the tablets aren't touching it, knee ok", "pain_uncontrolled", False),
+    ("both feet go red and hot after a bath, it fades in a few minutes", "red_hot_swollen_foot", False),
+    ("the blister on my heel is weeping clear fluid", "foul_discharge", False),
+    ("yellow pus from my toe is soaking through my sock and it stinks", "foul_discharge", True),
     # hurt at a sport, with a region of the patient's now close by; not a sport long ago
     ("training for a half marathon and my right shin is getting sorer each week", "sports_injury", True),
     ("played rugby at school in 1998, now my left knee aches on stairs", "sports_injury", None),

@@ -1069,6 +1069,22 @@ def _said_fine(msg: _Message, mention: Mention) -> bool:
     return after is not None and after.label == SYMPTOM and after.key == "ok" and not after.negated
 
 
+_OVER_WORDS = frozenset({"gone", "better", "cleared", "resolved", "settled", "passed"})
+_OVER_SKIP = frozenset({"is", "'s", "has", "have", "all", "now", "completely", "totally", "long"})
+_OVER_ENDS = frozenset({".", ",", ";", "!", ")", "-", "now", "but", "and", "though", "tho", "since", "again"})
+
+
+def _said_over(msg: _Message, mention: Mention) -> bool:
+    """"fever gone", "the tingling's all gone now, but": the finding, then a word that says
+    it is over, then the end of the clause ("gone into my toes", "gone white" are not)."""
+    i = mention.end
+    while i < len(msg.doc) and i not in msg.owner and msg.doc[i].lower_ in _OVER_SKIP:
+        i += 1
+    if i >= len(msg.doc) or i in msg.owner or msg.doc[i].lower_ not in _OVER_WORDS:
+        return False
+    return i + 1 == len(msg.doc) or msg.doc[i + 1].lower_ in _OVER_ENDS
+
+
 _OR_WORDS = frozenset({"or", "nor", ",", "/", "my", "the", "any", "with", "in", "of"})
 
 
@@ -1103,6 +1119,8 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
         request = names <= REQUEST_FINDINGS
         # "hurt my knee in 2020, it's been fine since": a history stays a history
         history = names <= history_names
+        if not history and not mention.negated and _said_over(msg, mention):
+            continue  # "fever gone": over, neither had now nor denied
         present = _finding_present(mention) and (request or history or not _said_fine(msg, mention))
         if present and _denied_in_list(msg, mention, earlier):
             present = False

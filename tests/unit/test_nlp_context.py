@@ -1121,6 +1121,10 @@ def test_seventh_session_patterns(text, name, want):
     # hurt at a sport, with a region of the patient's now close by; not a sport long ago
     ("training for a half marathon and my right shin is getting sorer each week", "sports_injury", True),
     ("played rugby at school in 1998, now my left knee aches on stairs", "sports_injury", None),
+    # a finding said to be over right after it: neither had now nor denied
+    ("temperature gone, my ankle still aches", "fever", None),
+    ("I thought the fever was gone but it's back tonight", "fever", True),
+    ("my toes have gone white and cold", "cold_pale_foot", True),
     # a misspelt word read as the word meant
     ("no fevar and no bladdr problms", "fever", False),
     ("nevr had any back surgry", "prior_spine_surgery", False),

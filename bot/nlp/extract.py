@@ -1095,8 +1095,24 @@ def _denied_in_list(msg: _Message, mention: Mention, earlier: List[Mention]) -> 
         return False
     before = earlier[-1]
     between = [t.lower_ for t in msg.doc[before.end:mention.start]]
-    return (before.negated and before.about_patient and any(w in ("or", "nor") for w in between)
-            and all(w in _OR_WORDS for w in between))
+    if not (before.negated and before.about_patient):
+        return False
+    if any(w in ("or", "nor") for w in between) and all(w in _OR_WORDS for w in between):
+        return True
+    # "none of these: fever, weight loss, history of cancer": a list after a denial and a colon
+    return "," in between and all(w in _OR_WORDS or w in _LIST_FILLER for w in between) and _denied_list_opened(
+        msg, before)
+
+
+_LIST_FILLER = frozenset({"history", "a", "an", "previous", "past", "and", "hx"})
+_LIST_DENIALS = frozenset({"none", "no", "not", "never", "nothing", "n't", "nt", "neither", "without", "deny", "denies"})
+
+
+def _denied_list_opened(msg: _Message, mention: Mention) -> bool:
+    """A colon before the mention in its sentence, with a denial just before the colon."""
+    sent = msg.sentence(mention)
+    colons = [t.i for t in msg.doc[sent.start:mention.start] if t.text == ":"]
+    return bool(colons) and any(t.lower_ in _LIST_DENIALS for t in msg.doc[max(sent.start, colons[-1] - 4):colons[-1]])
 
 
 _DONE_WORDS = frozenset({"had", "got", "tried", "received", "did", "given", "gave"})

@@ -1125,6 +1125,11 @@ def test_seventh_session_patterns(text, name, want):
     ("temperature gone, my ankle still aches", "fever", None),
     ("I thought the fever was gone but it's back tonight", "fever", True),
     ("my toes have gone white and cold", "cold_pale_foot", True),
+    # a list after a denial and a colon is denied to its end
+    ("I've had none of the following: fever, chills, a history of cancer", "cancer_history", False),
+    # feet always cold are not the sudden cold foot; the weather does not veto a white foot
+    ("my feet have always been cold, it's normal for me, the ache is in my arch", "cold_pale_foot", False),
+    ("my toes went cold and white an hour ago in this weather", "cold_pale_foot", True),
     # a misspelt word read as the word meant
     ("no fevar and no bladdr problms", "fever", False),
     ("nevr had any back surgry", "prior_spine_surgery", False),

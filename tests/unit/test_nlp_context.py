@@ -1130,6 +1130,9 @@ def test_seventh_session_patterns(text, name, want):
     # feet always cold are not the sudden cold foot; the weather does not veto a white foot
     ("my feet have always been cold, it's normal for me, the ache is in my arch", "cold_pale_foot", False),
     ("my toes went cold and white an hour ago in this weather", "cold_pale_foot", True),
+    # dated by seasons and by last year's number
+    ("had an infected toe three summers ago, the arch is my problem now", "current_infection", None),
+    ("had a fever in 2025 with covid, now just my lower back", "fever", None),
     # a misspelt word read as the word meant
     ("no fevar and no bladdr problms", "fever", False),
     ("nevr had any back surgry", "prior_spine_surgery", False),

@@ -54,15 +54,18 @@ _ANSWER_NO = ConTextRule("answer no", "NEGATED_EXISTENCE", direction="BACKWARD",
 
 
 class _LowerNorms:
-    """A tokenizer whose tokens have NORM = their lower-case text, as in the pipeline."""
+    """A tokenizer whose tokens get the NORM the pipeline gives them: the lower-case text,
+    or the word a listed misspelling means (grammar.yml spelling respell: "nite")."""
 
-    def __init__(self, tokenizer: Any):
-        self.tokenizer = tokenizer
+    def __init__(self, nlp: Language):
+        self.nlp = nlp
+        self.tokenizer = nlp.tokenizer
 
     def __call__(self, text: str) -> Doc:
         doc = self.tokenizer(text)
+        respell = self.nlp.get_pipe("clinic_spelling").respell if "clinic_spelling" in self.nlp.pipe_names else {}
         for token in doc:
-            token.norm_ = token.lower_
+            token.norm_ = respell.get(token.lower_, token.lower_)
         return doc
 
 
@@ -355,7 +358,7 @@ class ClinicContext:
         # (bot.nlp.spelling). medspaCy makes a cue's pattern with the bare tokenizer, whose
         # NORM is spaCy's ("n't" -> "not"); ours is the lower-case word: same for the cues.
         self._matcher = MedspacyMatcher(nlp, name=name, phrase_matcher_attr="NORM", prune=True)
-        self._matcher.nlp = _LowerNorms(nlp.tokenizer)
+        self._matcher.nlp = _LowerNorms(nlp)
         ConText.register_default_attributes()
         ConText.register_graph_attributes()
 

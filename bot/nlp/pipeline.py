@@ -35,7 +35,7 @@ def _assemble(include_context: bool = True) -> Language:
         # misspelt clinical words get the word meant as their NORM, which the ruler matches
         grammar = terms.load("grammar")
         spelling = nlp.add_pipe(spelling_module.FACTORY, config={"min_length": int(grammar["spelling"]["min_length"])})
-        spelling.set_words(terms.spelling_vocabulary(), grammar["spelling"]["keep"])
+        spelling.set_words(terms.spelling_vocabulary(), grammar["spelling"]["keep"], grammar["spelling"]["respell"])
     ruler = nlp.add_pipe(
         "entity_ruler",
         config={"phrase_matcher_attr": "NORM" if include_context else "LOWER", "overwrite_ents": True,

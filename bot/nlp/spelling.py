@@ -56,15 +56,19 @@ class ClinicSpelling:
         self.min_length = min_length
         self.words: List[str] = []
         self.keep: List[str] = []
+        self.respell: Dict[str, str] = {}
         self._english = SpellChecker(distance=1)
         self._ours = SpellChecker(language=None, distance=1)
         self._known: frozenset = frozenset()
         self._cache: Dict[str, Optional[str]] = {}
 
-    def set_words(self, words: Iterable[str], keep: Iterable[str] = ()) -> None:
-        """Our vocabulary (the words corrections may go to) and words never to correct."""
+    def set_words(self, words: Iterable[str], keep: Iterable[str] = (),
+                  respell: Optional[Dict[str, str]] = None) -> None:
+        """Our vocabulary (the words corrections may go to), words never to correct, and
+        misspellings too short or too English to guess, with the word they mean."""
         self.words = sorted({w.lower() for w in words if w.isalpha()})
         self.keep = sorted({w.lower() for w in keep})
+        self.respell = {str(k).lower(): str(v).lower() for k, v in (respell or {}).items()}
         self._ours = SpellChecker(language=None, distance=1)
         self._ours.word_frequency.load_words(self.words)
         self._known = frozenset(self.words) | frozenset(self.keep)
@@ -72,6 +76,8 @@ class ClinicSpelling:
 
     def correct(self, word: str) -> Optional[str]:
         """The clinical word ``word`` misspells, or None."""
+        if word in self.respell:
+            return self.respell[word]
         if word in self._cache:
             return self._cache[word]
         fixed = None
@@ -97,12 +103,13 @@ class ClinicSpelling:
     def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / VOCAB_FILE, {"min_length": self.min_length, "words": self.words, "keep": self.keep})
+        srsly.write_json(path / VOCAB_FILE, {"min_length": self.min_length, "words": self.words, "keep": self.keep,
+                                             "respell": self.respell})
 
     def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> "ClinicSpelling":
         data = srsly.read_json(ensure_path(path) / VOCAB_FILE)
         self.min_length = int(data["min_length"])
-        self.set_words(data["words"], data.get("keep") or ())
+        self.set_words(data["words"], data.get("keep") or (), data.get("respell") or {})
         return self
 
 

@@ -76,3 +76,15 @@ def test_misspelt_cues_work_too():
     # "nevr" is a ConText negation cue once read as "never"
     ex = extract("nevr had back surgry")
     assert ex.findings["prior_spine_surgery"].present is False
+
+
+@pytest.mark.parametrize("typed, meant", [("rite", "right"), ("nite", "night"), ("bth", "both"), ("kne", "knee")])
+def test_listed_misspellings_are_respelt(spelling, typed, meant):
+    # too short or too English to guess: grammar.yml spelling respell lists them
+    assert spelling.correct(typed) == meant
+
+
+def test_every_phrase_matches_a_respelt_word():
+    # "twisted my right ankle" is a sprain phrase; "rite" and "anckle" are read into it
+    assert extract("twistd my rite anckle stepping off the kerb").findings["sprain"].present is True
+    assert extract("no pain at nite, only when i walk").findings["night_pain"].present is False

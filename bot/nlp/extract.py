@@ -1403,6 +1403,57 @@ def _cause_findings(msg: _Message, found: List[Tuple[str, Mention]], findings: D
             _set_finding(findings, rule["finding"], True, msg.words(mention))
 
 
+# "getting worse every day", "worse than last week", "weaker each morning", "worse by the hour"
+_WORSENING = re.compile(
+    r"\b(?:(?:getting|got|gets|get|going|gone|grown|growing|becoming)\s+(?:a\s+(?:bit|lot|little)\s+|much\s+|even\s+"
+    r"|steadily\s+|slowly\s+|progressively\s+)?(?:worse|weaker)"
+    r"|(?:worse|weaker)\s+(?:every|each|by\s+the|day\s+by|than|today|this\s+week|and\s+(?:worse|weaker))"
+    r"|more\s+(?:every|each)\s+(?:day|week|morning))\b")
+_NOT_BEFORE = re.compile(r"(?:\bnot?|n't|\bnt|\bnever|\bisnt|\bisn't|\bhasnt|\bhasn't|\baint)\s+(?:\w+\s+){0,1}$")
+_IF_BEFORE = re.compile(r"(?:\b(?:if|case|would|could|might|may|worried|afraid|scared|unless|should)\b"
+                        r"(?:\s+(?!but\b)[^\s,.;?!]+){0,8}"
+                        r"|\b(?:was|were|had\s+been))\s*$")
+# walking changes that are weakness said another way
+_WEAK_GAITS = frozenset({"foot_drop", "foot_slap", "dragging_foot", "steppage_gait", "heel_walk_difficulty",
+                         "toe_walk_difficulty"})
+
+
+def _worsening_weakness(msg: _Message, findings: Dict[str, Finding]) -> None:
+    """Weakness of the patient's now and, nearer it than any pain, a word that it gets worse:
+    "my right foot's been dragging a month and this week it's got worse". The brief's
+    progressive weakness (a red flag); "not getting worse" denies it."""
+    if "weakness_worsening" in findings:
+        return
+    weak = [m for m in msg.mentions if m.current and (
+        (m.label == SYMPTOM and m.key == "weakness") or (m.label == GAIT and m.key in _WEAK_GAITS)
+        or (m.label == FINDING and (_implies(m).get("symptom") == "weakness" or {"giving_way", "weakness_both_legs"}
+                                    & set(terms.finding_specs()[m.key]["findings"]))))]
+    if not weak:
+        return
+    pains = [m for m in msg.mentions if m.label == SYMPTOM and m.key == "pain"]
+    for match in _WORSENING.finditer(msg.text.lower()):
+        span = msg.doc.char_span(match.start(), match.end(), alignment_mode="expand")
+        if span is None or span.start in msg.owner and msg.owner[span.start].label == FINDING:
+            continue
+        # ("getting worse" is a pain phrase of its own: not a pain it could be said of)
+        others = [m for m in pains if m.end <= span.start or m.start >= span.end]
+        same = [m for m in weak + others if msg.sent_index[m.start] == msg.sent_index[span.start]]
+        near = same or weak + others
+
+        def gap(m: Mention) -> Tuple[int, bool]:
+            return (span.start - m.end if m.end <= span.start else m.start - span.end), m in weak
+
+        nearest = min(near, key=gap)  # a tie goes to the pain
+        if nearest not in weak:
+            continue
+        before = msg.text.lower()[max(0, match.start() - 60):match.start()]
+        if _IF_BEFORE.search(before):
+            continue  # "what if the weakness gets worse", "the weakness was getting worse the first week"
+        denied = bool(_NOT_BEFORE.search(before))
+        _set_finding(findings, "weakness_worsening", not denied, msg.words(nearest))
+        return
+
+
 def _prior_care(msg: _Message) -> List[str]:
     care: List[str] = []
     for mention in msg.of(CARE, FINDING):
@@ -1488,6 +1539,7 @@ def extract(text: str, today: Optional[date] = None, nlp: Optional[Language] = N
     findings = _findings(msg, sites, gait, {cause for cause, _ in causes})
     _recent_care(msg, today, findings)
     _cause_findings(msg, causes, findings)
+    _worsening_weakness(msg, findings)
     return Extraction(
         pain_sites=_pain_sites(msg, sites),
         radiation=radiation,

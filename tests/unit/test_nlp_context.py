@@ -1133,6 +1133,13 @@ def test_seventh_session_patterns(text, name, want):
     # dated by seasons and by last year's number
     ("had an infected toe three summers ago, the arch is my problem now", "current_infection", None),
     ("had a fever in 2025 with covid, now just my lower back", "fever", None),
+    # weakness said to get worse (not the pain; not asked about; not a first week that is over)
+    ("my left foot has been slapping down since friday and it's worse each day", "weakness_worsening", True),
+    ("legs keep giving way, worse than last week", "weakness_worsening", True),
+    ("my leg feels weak and the back pain is getting worse", "weakness_worsening", None),
+    ("what if the weakness in my leg gets worse?", "weakness_worsening", None),
+    ("the weakness was getting worse the first week, the same since", "weakness_worsening", None),
+    ("my right leg is weak but not getting worse", "weakness_worsening", False),
     # a misspelt word read as the word meant
     ("no fevar and no bladdr problms", "fever", False),
     ("nevr had any back surgry", "prior_spine_surgery", False),

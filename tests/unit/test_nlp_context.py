@@ -1140,6 +1140,9 @@ def test_seventh_session_patterns(text, name, want):
     ("what if the weakness in my leg gets worse?", "weakness_worsening", None),
     ("the weakness was getting worse the first week, the same since", "weakness_worsening", None),
     ("my right leg is weak but not getting worse", "weakness_worsening", False),
+    # not feeling the saddle area, in lay words
+    ("i cant really feel the toilet roll when i wipe since monday", "saddle_numbness", True),
+    ("writing for my husband, he cant feel his privates properly since friday", "saddle_numbness", True),
     # a misspelt word read as the word meant
     ("no fevar and no bladdr problms", "fever", False),
     ("nevr had any back surgry", "prior_spine_surgery", False),

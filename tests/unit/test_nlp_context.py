@@ -1143,6 +1143,10 @@ def test_seventh_session_patterns(text, name, want):
     # not feeling the saddle area, in lay words
     ("i cant really feel the toilet roll when i wipe since monday", "saddle_numbness", True),
     ("writing for my husband, he cant feel his privates properly since friday", "saddle_numbness", True),
+    # pain that has started coming at night; "used to" does not reach back over a comma
+    ("since the chemo my hip has started aching at night", "night_pain", True),
+    ("my back started hurting last night after the gym", "night_pain", None),
+    ("my lower back hurts at night, used to run a lot", "night_pain", True),
     # a misspelt word read as the word meant
     ("no fevar and no bladdr problms", "fever", False),
     ("nevr had any back surgry", "prior_spine_surgery", False),

@@ -1147,6 +1147,8 @@ def test_seventh_session_patterns(text, name, want):
     ("since the chemo my hip has started aching at night", "night_pain", True),
     ("my back started hurting last night after the gym", "night_pain", None),
     ("my lower back hurts at night, used to run a lot", "night_pain", True),
+    # diabetes in lay words
+    ("my nan says I have the sugar like her, the heel is cracked", "diabetes", True),
     # a misspelt word read as the word meant
     ("no fevar and no bladdr problms", "fever", False),
     ("nevr had any back surgry", "prior_spine_surgery", False),

@@ -1147,6 +1147,10 @@ def test_seventh_session_patterns(text, name, want):
     ("since the chemo my hip has started aching at night", "night_pain", True),
     ("my back started hurting last night after the gym", "night_pain", None),
     ("my lower back hurts at night, used to run a lot", "night_pain", True),
+    # a break in the skin of the foot, in plain words; a sore heel is no wound
+    ("there's a little hole under my big toe that wasn't there last week", "foot_wound", True),
+    ("deep crack in my left heel, it bleeds when I walk", "foot_wound", True),
+    ("just a sore heel first thing in the morning", "foot_wound", None),
     # diabetes in lay words
     ("my nan says I have the sugar like her, the heel is cracked", "diabetes", True),
     # a misspelt word read as the word meant

@@ -894,6 +894,22 @@ def _region_group_named(msg: _Message, mention: Mention, group: str) -> bool:
     return any(r.key in regions and (not r.negated or mention.negated) for r in pool)
 
 
+def _leak_of_wound(msg: _Message, mention: Mention, leak: Dict[str, frozenset]) -> bool:
+    """findings.yml leak_of_wound: "the blister on my heel is leaking a bit"."""
+    if any(t.lower_ in leak["own_words"] for t in mention.span):
+        return False
+    start = mention.start
+    sent_start = msg.sentence(mention).start
+    # back to the start of its clause or a new subject ("my foot hurts and I'm leaking a bit")
+    while start > sent_start and msg.doc[start - 1].lower_ not in _PART_BREAKS | _NEW_SUBJECT \
+            and msg.doc[start - 1].text not in ".!?":
+        start -= 1
+    return any(t.lower_ in leak["wound_words"] for t in msg.doc[max(start, mention.start - 8):mention.start])
+
+
+_NEW_SUBJECT = frozenset({"and", "&", "i", "im", "i'm", "ive", "i've"})
+
+
 _PART_BREAKS = frozenset({",", ";", ":", "-", "but", "though", "although", "plus", "also"})
 
 
@@ -941,6 +957,9 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
     if spec["needs_region"] and not _region_group_named(msg, mention, spec["needs_region"]):
         return []
     names = spec["findings"]
+    leak = rules["leak_of_wound"]
+    if leak and leak["findings"].intersection(names) and _leak_of_wound(msg, mention, leak):
+        names = [name for name in names if name not in leak["findings"]]
     if rules["site_bound"].intersection(names) and _said_of_elsewhere(msg, mention):
         # "an itchy rash up both forearms", "my ears pop": a part the finding is not about
         names = [name for name in names if name not in rules["site_bound"]]

@@ -322,6 +322,7 @@ def finding_rules() -> Dict[str, Any]:
             _check([rule["gait"]], codes.GAITS, "derived gait")
         if rule.get("cause"):
             _check([rule["cause"]], codes.CAUSES, "derived cause")
+    _check((data.get("leak_of_wound") or {}).get("findings") or [], codes.FINDINGS, "leak_of_wound findings")
     site_bound = data.get("site_bound") or {}
     _check(site_bound.get("findings") or [], codes.FINDINGS, "site_bound findings")
     for rule in data.get("recent_care") or []:
@@ -341,6 +342,8 @@ def finding_rules() -> Dict[str, Any]:
         "derived": data["derived"],
         "vetoed_in_sentence": {name: tuple(words) for name, words in (data.get("vetoed_in_sentence") or {}).items()},
         "site_bound": frozenset(site_bound.get("findings") or []),
+        "leak_of_wound": {key: frozenset(str(w).lower() for w in values)
+                          for key, values in (data.get("leak_of_wound") or {}).items()},
     }
 
 

@@ -1151,6 +1151,9 @@ def test_seventh_session_patterns(text, name, want):
     ("there's a little hole under my big toe that wasn't there last week", "foot_wound", True),
     ("deep crack in my left heel, it bleeds when I walk", "foot_wound", True),
     ("just a sore heel first thing in the morning", "foot_wound", None),
+    # a wound that leaks is no incontinence; a leak after a new subject still is
+    ("the blister on my heel is leaking a bit of clear fluid", "urinary_incontinence", None),
+    ("my back and feet hurt and im leaking a little", "urinary_incontinence", True),
     # diabetes in lay words
     ("my nan says I have the sugar like her, the heel is cracked", "diabetes", True),
     # a misspelt word read as the word meant

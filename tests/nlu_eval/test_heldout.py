@@ -100,8 +100,9 @@ def results():
     return res
 
 
-# Issue 3 is open: the extractor misses these held-out targets (docs/benchmarks.md has
-# the numbers). Strict: the day a target is met, the test fails until its mark goes.
+# Issue 3 is open: the extractor misses this held-out target (red flags from context; the
+# numbers are in docs/benchmarks.md). Strict: the day it is met, the test fails until its
+# mark goes.
 UNMET = pytest.mark.xfail(strict=True, reason="issue 3 open: extractor below the held-out target")
 
 
@@ -127,7 +128,6 @@ def test_entity_f1(results, kind):
         + _detail(errors, ("text", "expected", "got")))
 
 
-@UNMET
 def test_negation_and_context_accuracy(results):
     target = eval_nlu.TARGETS["context_accuracy"]
     assert results.context_accuracy >= target, (

@@ -894,6 +894,11 @@ def _region_group_named(msg: _Message, mention: Mention, group: str) -> bool:
     return any(r.key in regions and (not r.negated or mention.negated) for r in pool)
 
 
+# Where a clause ends, for the part a finding is said of; and where a new subject starts.
+_PART_BREAKS = frozenset({",", ";", ":", "-", "but", "though", "although", "plus", "also"})
+_NEW_SUBJECT = frozenset({"and", "&", "i", "im", "i'm", "ive", "i've"})
+
+
 def _leak_of_wound(msg: _Message, mention: Mention, leak: Dict[str, frozenset]) -> bool:
     """findings.yml leak_of_wound: "the blister on my heel is leaking a bit"."""
     if any(t.lower_ in leak["own_words"] for t in mention.span):
@@ -905,12 +910,6 @@ def _leak_of_wound(msg: _Message, mention: Mention, leak: Dict[str, frozenset]) 
             and msg.doc[start - 1].text not in ".!?":
         start -= 1
     return any(t.lower_ in leak["wound_words"] for t in msg.doc[max(start, mention.start - 8):mention.start])
-
-
-_NEW_SUBJECT = frozenset({"and", "&", "i", "im", "i'm", "ive", "i've"})
-
-
-_PART_BREAKS = frozenset({",", ";", ":", "-", "but", "though", "although", "plus", "also"})
 
 
 def _said_of_elsewhere(msg: _Message, mention: Mention) -> bool:

@@ -897,18 +897,22 @@ def _region_group_named(msg: _Message, mention: Mention, group: str) -> bool:
 # Where a clause ends, for the part a finding is said of; and where a new subject starts.
 _PART_BREAKS = frozenset({",", ";", ":", "-", "but", "though", "although", "plus", "also"})
 _NEW_SUBJECT = frozenset({"and", "&", "i", "im", "i'm", "ive", "i've"})
+_SUBJECT_BREAKS = _PART_BREAKS | _NEW_SUBJECT
+
+
+def _clause_start(msg: _Message, i: int, stops: frozenset, floor: int = 0) -> int:
+    """The first token of the clause token i is in: back to a stop word or an end of sentence."""
+    while i > floor and msg.doc[i - 1].lower_ not in stops and msg.doc[i - 1].text not in ".!?":
+        i -= 1
+    return i
 
 
 def _leak_of_wound(msg: _Message, mention: Mention, leak: Dict[str, frozenset]) -> bool:
     """findings.yml leak_of_wound: "the blister on my heel is leaking a bit"."""
     if any(t.lower_ in leak["own_words"] for t in mention.span):
         return False
-    start = mention.start
-    sent_start = msg.sentence(mention).start
     # back to the start of its clause or a new subject ("my foot hurts and I'm leaking a bit")
-    while start > sent_start and msg.doc[start - 1].lower_ not in _PART_BREAKS | _NEW_SUBJECT \
-            and msg.doc[start - 1].text not in ".!?":
-        start -= 1
+    start = _clause_start(msg, mention.start, _SUBJECT_BREAKS, msg.sentence(mention).start)
     return any(t.lower_ in leak["wound_words"] for t in msg.doc[max(start, mention.start - 8):mention.start])
 
 
@@ -1390,9 +1394,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d$")
 def _clause_dated(msg: _Message, mention: Mention) -> bool:
     """The mention's clause (between commas) says when, long ago: a year, "ago", "at school"."""
     words = terms.cause_rules()["dated_words"]
-    start, end = mention.start, mention.end
-    while start > 0 and msg.doc[start - 1].lower_ not in _PART_BREAKS and msg.doc[start - 1].text not in ".!?":
-        start -= 1
+    start, end = _clause_start(msg, mention.start, _PART_BREAKS), mention.end
     while end < len(msg.doc) and msg.doc[end].lower_ not in _PART_BREAKS and msg.doc[end].text not in ".!?":
         end += 1
     return any(t.lower_ in words or _YEAR.match(t.text) for t in msg.doc[start:end])

@@ -50,11 +50,11 @@ DEFAULT_DATA = ROOT / "tests" / "nlu_eval" / "heldout.yml"
 # Every evaluation set: the held-out test (the targets), the blind set (written without
 # seeing the extractor; measured, never tuned on) and the development sets (tuned on).
 EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
-             for name in ("heldout", "blind2", "blind3", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7",
+             for name in ("heldout", "blind2", "blind3", "blind4", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7",
                            "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19",
                            "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27",
                            "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34",
-                           "dev35", "dev36", "dev37", "dev38")
+                           "dev35", "dev36", "dev37", "dev38", "dev39", "dev40", "dev41")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -725,7 +725,11 @@ SET_ROLES = {
     "dev36": "development (tuned on): injuries and how they happened, first measured blind",
     "dev37": "development (tuned on): misspellings of clinical words, first measured blind",
     "dev38": "development (tuned on): the podiatry side (diabetic feet, nails, skin, heel and forefoot), first measured blind",
+    "dev39": "development (tuned on): red-flag words the patient does not have now, inside real messages, first measured blind",
+    "dev40": "development (tuned on): the cauda equina and neurological screen in every context, first measured blind",
+    "dev41": "development (tuned on): medical history, medicines and past events next to the complaint, first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
+    "blind4": "blind (written without seeing the extractor; measured at a session's start and end only, never tuned on)",
 }
 
 

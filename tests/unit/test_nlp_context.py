@@ -1162,3 +1162,22 @@ def test_seventh_session_patterns(text, name, want):
 ])
 def test_eighth_session_patterns(text, name, want):
     assert finding(text, name) is want
+
+
+# -- the ninth session --------------------------------------------------------------------------
+@pytest.mark.parametrize("text, name, want", [
+    # a body part said fine with no verb: no symptom there
+    ("tripped on the stairs tuesday, lower back aching, legs ok", "bilateral_leg_symptoms", None),
+    ("lower back stiff, both legs tingle", "bilateral_leg_symptoms", True),
+    # a disease named as what symptoms mean is general knowledge: neither the disease nor the symptom
+    ("my sister says back pain with weight loss means cancer, I'm 34", "weight_loss", None),
+    ("my sister says back pain with weight loss means cancer, I'm 34", "cancer_history", None),
+    ("back pain at night can mean a tumour, is that right? my heel hurts", "night_pain", None),
+    ("does night pain mean a tumour? my knee aches", "cancer_history", None),
+    ("are fevers a sign of cancer?", "cancer_history", None),
+    # ... while the patient's own weight loss, or cancer, still counts
+    ("lost 10 pounds without trying, could mean cancer, my back hurts", "weight_loss", True),
+    ("had bowel cancer 3 years ago, my lower back aches now", "cancer_history", True),
+])
+def test_ninth_session_patterns(text, name, want):
+    assert finding(text, name) is want

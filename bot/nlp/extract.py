@@ -120,7 +120,10 @@ _NO_ANSWERS = tuple(sorted((
     "all fine so far", "all good so far", "all fine", "all good", "i haven't", "i havent", "i have not",
     "i didn't", "i didnt", "i did not", "i don't", "i dont", "i do not", "not me", "no to all", "no to both",
     "i can feel it fine", "i can feel it", "no", "nope", "nah", "thankfully not", "luckily not",
-    "fortunately not", "not so far", "not at the moment", "not at the minute", "not yet"), key=len, reverse=True))
+    "fortunately not", "not so far", "not at the moment", "not at the minute", "not yet",
+    "not that i know of", "not that i know", "not that i'm aware of", "not that im aware of", "not that i've noticed",
+    "not that ive noticed", "all normal", "all ok", "all okay", "all clear", "all negative", "none"),
+    key=len, reverse=True))
 _NOT_AN_ANSWER = ("idea", "clue", "sure", "know", "think", "remember", "understand", "mean", "want", "need", "really know")
 
 
@@ -143,7 +146,8 @@ def _denied_next(span: Span) -> bool:
             end = i
             while end < len(doc) and doc[end].text not in (",", ".", "?", "!", ";"):
                 end += 1
-            return not any(ent.start < end and ent.end > i for ent in doc.ents)
+            # ("all normal" is itself a mention: one that says fine)
+            return not any(ent.start < end and ent.end > i and ent.ent_id_ != "ok" for ent in doc.ents)
     return False
 
 
@@ -212,6 +216,38 @@ def _quoted(span: Span) -> bool:
     return before and after
 
 
+# A question someone else put, reported: "doc asked if id had any fevers, night pain or
+# weight loss" (the answer, when it follows, is read by _denied_next). An answer or a clause of
+# the patient's own between the question and the finding ends it: "...and yes i've lost weight".
+_ASKED = re.compile(r"\b(?:asked|asking|asks|wanted to know|checked|checking)(?:\s+(?:me|us|him|her|them))?"
+                    r"\s+(?:if|whether|about)\b(?P<rest>[^.?!;:]*)$")
+_ASKED_ANSWERED = re.compile(r"\b(?:yes|yeah|yep|but|though|however|which|and i|and i'm|and im|and i've|and ive|"
+                             r"and my|i said|told (?:him|her|them))\b")
+
+_ASKED_YES = re.compile(r"^\s*(?:[,-]\s*)?(?:and\s+|which\s+)?(?:yes|yeah|yep|i do|i have|i did|i am|i'm|im|i had)\b")
+
+
+def _asked_of(span: Span) -> Optional[bool]:
+    """True: asked about and not answered; False: asked and answered yes on the spot ("they
+    asked if i had a temperature, i do": the "if" of the question does not make it a maybe);
+    None: not a reported question."""
+    if span.label_ not in (FINDING, GAIT):
+        return None
+    sentence = span.sent
+    before = span.doc.text[sentence.start_char:span.start_char].lower()
+    match = _ASKED.search(before)
+    if not match or _ASKED_ANSWERED.search(match.group("rest")):
+        return None
+    # "people keep asking if im poorly, back aches day and night": a symptom told in between
+    # is the patient's own report, and so is what follows it
+    asked_end = span.sent.start_char + match.start("rest")
+    if any(ent.label_ == SYMPTOM and ent.start_char >= asked_end and ent.end <= span.start for ent in span.doc.ents):
+        return None
+    # "they asked whether i had a fever, i do": answered yes on the spot
+    after = span.doc.text[span.end_char:sentence.end_char].lower()
+    return not _ASKED_YES.match(after)
+
+
 def _finding_with_cue(span: Span, category: str) -> Optional[Set[str]]:
     """The finding names of a FINDING mention that a cue of this category modifies."""
     if span.label_ != FINDING or not Span.has_extension("modifiers"):
@@ -253,7 +289,8 @@ class Mention:
         historical = historical and not _recurs(span)
         if span.label_ == FINDING and not family and _none_since(span):
             negated, historical = False, True
-        hypothetical = hypothetical or _quoted(span)
+        asked = _asked_of(span)
+        hypothetical = (hypothetical and asked is not False) or _quoted(span) or asked is True
         negated = (negated and not (hypothetical and _feared_denial(span))) or (
             hypothetical and not negated and not family and _denied_next(span))
         family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"
@@ -1110,14 +1147,15 @@ def _said_over(msg: _Message, mention: Mention) -> bool:
 _OR_WORDS = frozenset({"or", "nor", ",", "/", "my", "the", "any", "with", "in", "of"})
 
 
-def _denied_in_list(msg: _Message, mention: Mention, earlier: List[Mention]) -> bool:
+def _denied_in_list(msg: _Message, mention: Mention, earlier: List[Mention], list_denied: Set[int]) -> bool:
     """"I have not lost control of my bladder or bowels": a finding joined by "or" to a
-    denied one shares the denial, however far the negation's scope reached."""
+    denied one shares the denial, however far the negation's scope reached (list_denied: the
+    starts of mentions denied so, for the next one in the list)."""
     if not earlier:
         return False
     before = earlier[-1]
     between = [t.lower_ for t in msg.doc[before.end:mention.start]]
-    if not (before.negated and before.about_patient):
+    if not ((before.negated or before.start in list_denied) and before.about_patient):
         return False
     if any(w in ("or", "nor") for w in between) and all(w in _OR_WORDS for w in between):
         return True
@@ -1149,6 +1187,7 @@ def _told_as_done(msg: _Message, mention: Mention) -> bool:
 def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str]) -> Dict[str, Finding]:
     findings: Dict[str, Finding] = {}
     earlier: List[Mention] = []
+    list_denied: Set[int] = set()
     history_names = set(terms.finding_rules()["history_by_nature"])
     for mention in msg.of(FINDING):
         # "due for my foot exam, no problems right now": a request is not denied by "fine"
@@ -1160,8 +1199,9 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
         if not history and not mention.negated and _said_over(msg, mention):
             continue  # "fever gone": over, neither had now nor denied
         present = _finding_present(mention) and (request or history or not _said_fine(msg, mention))
-        if present and _denied_in_list(msg, mention, earlier):
+        if present and _denied_in_list(msg, mention, earlier, list_denied):
             present = False
+            list_denied.add(mention.start)
         earlier.append(mention)
         if present and spec["only_denied"]:
             continue  # "bladder: no" denies; a bare "my bladder" says nothing

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 import spacy
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.pipeline.sentencizer import Sentencizer
 
@@ -26,9 +27,20 @@ _lock = threading.Lock()
 _pipeline: Optional[Language] = None
 
 
+def _shouted_contractions(nlp: Language) -> None:
+    """spaCy splits "dont" and "Dont" into do + nt but not "DONT": give every lower-case
+    word exception its capitals form too, so "what i DONT have: fever" is a denial."""
+    for key, pieces in list(nlp.tokenizer.rules.items()):
+        shouted = key.upper()
+        if (key.islower() and any(c.isalpha() for c in key) and shouted not in nlp.tokenizer.rules
+                and "".join(piece[ORTH] for piece in pieces) == key):
+            nlp.tokenizer.add_special_case(shouted, [{**piece, ORTH: piece[ORTH].upper()} for piece in pieces])
+
+
 def _assemble(include_context: bool = True) -> Language:
     terms.check_codes()
     nlp = spacy.blank("en")
+    _shouted_contractions(nlp)
     ends = list(Sentencizer.default_punct_chars) + list(terms.load("grammar")["sentence_ends"])
     nlp.add_pipe("sentencizer", config={"punct_chars": ends})
     if include_context:

@@ -1178,6 +1178,19 @@ def test_eighth_session_patterns(text, name, want):
     # ... while the patient's own weight loss, or cancer, still counts
     ("lost 10 pounds without trying, could mean cancer, my back hurts", "weight_loss", True),
     ("had bowel cancer 3 years ago, my lower back aches now", "cancer_history", True),
+    # contractions in capitals are split like lower-case ones
+    ("I DONT have a fever, my heel hurts", "fever", False),
+    ("I CANT pass water since this morning", "urinary_retention", True),
+    # a question someone else asked, reported, is no report; a no after it denies it
+    ("the gp asked whether I'd had any weight loss or fevers. nope. it's my left ankle", "weight_loss", False),
+    ("the gp asked whether I'd had any weight loss or fevers. nope. it's my left ankle", "fever", False),
+    ("my podiatrist asked about night pain, my heel is sore", "night_pain", None),
+    ("the nurse asked about my waterworks and yes I've been wetting myself", "urinary_incontinence", True),
+    ("they asked if I had a temperature, I do, 38.4", "fever", True),
+    ("my wife keeps asking if I'm ok, my back aches day and night", "night_pain", True),
+    ("physio asked whether my legs were getting weaker. all normal", "weakness_worsening", False),
+    # a list after a denial and a colon is denied to its end, item by item
+    ("things i havent got: fever, numb bum, weight loss, cancer", "cancer_history", False),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

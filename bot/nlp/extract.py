@@ -227,6 +227,19 @@ _ASKED_ANSWERED = re.compile(r"\b(?:yes|yeah|yep|but|though|however|which|and i|
 _ASKED_YES = re.compile(r"^\s*(?:[,-]\s*)?(?:and\s+|which\s+)?(?:yes|yeah|yep|i do|i have|i did|i am|i'm|im|i had)\b")
 
 
+# A list after advice and a colon is what to watch for, to the sentence's end: "discharge
+# letter says go to ED if: numbness in saddle area, loss of bladder control, fever".
+# ("for" is not one: "writing this for me: I can't feel my foot")
+_ADVICE_BEFORE_COLON = frozenset({"if", "include", "includes", "including", "flags", "signs", "when"})
+
+
+def _advice_listed(span: Span) -> bool:
+    sentence = span.sent
+    colons = [t.i for t in span.doc[sentence.start:span.start] if t.text == ":"]
+    return bool(colons) and any(
+        t.lower_ in _ADVICE_BEFORE_COLON for t in span.doc[max(sentence.start, colons[-1] - 2):colons[-1]])
+
+
 def _asked_of(span: Span) -> Optional[bool]:
     """True: asked about and not answered; False: asked and answered yes on the spot ("they
     asked if i had a temperature, i do": the "if" of the question does not make it a maybe);
@@ -290,7 +303,7 @@ class Mention:
         if span.label_ == FINDING and not family and _none_since(span):
             negated, historical = False, True
         asked = _asked_of(span)
-        hypothetical = (hypothetical and asked is not False) or _quoted(span) or asked is True
+        hypothetical = (hypothetical and asked is not False) or _quoted(span) or asked is True or _advice_listed(span)
         negated = (negated and not (hypothetical and _feared_denial(span))) or (
             hypothetical and not negated and not family and _denied_next(span))
         family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"

@@ -1191,6 +1191,19 @@ def test_eighth_session_patterns(text, name, want):
     ("physio asked whether my legs were getting weaker. all normal", "weakness_worsening", False),
     # a list after a denial and a colon is denied to its end, item by item
     ("things i havent got: fever, numb bum, weight loss, cancer", "cancer_history", False),
+    # a list after advice and a colon is what to watch for ("for me:" is no advice)
+    ("leaflet says ring 999 if: numb between the legs, cant pee, both legs weak. my lower back is sore",
+     "urinary_retention", None),
+    ("leaflet says ring 999 if: numb between the legs, cant pee, both legs weak. my lower back is sore",
+     "weakness_both_legs", None),
+    ("writing this for my dad: he cant pass urine since this morning", "urinary_retention", True),
+    # a question about the future, a fear of what it was
+    ("will I lose control of my bladder if this goes on?", "urinary_incontinence", None),
+    ("I was scared I was having a stroke last night, the scan was clear", "stroke_signs", False),
+    ("thought I was having a stroke at work, my left heel hurts", "stroke_signs", None),
+    # over, said right after it; but "my back went" is how the pain began
+    ("temperature broke overnight, my ankle still aches", "fever", None),
+    ("my back went on monday and since then I've been wetting myself", "urinary_incontinence", True),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -1204,6 +1204,11 @@ def test_eighth_session_patterns(text, name, want):
     # over, said right after it; but "my back went" is how the pain began
     ("temperature broke overnight, my ankle still aches", "fever", None),
     ("my back went on monday and since then I've been wetting myself", "urinary_incontinence", True),
+    # clean from injecting: over; a cancer scare is no cancer
+    ("3 years clean from injecting, my right heel hurts", "iv_drug_use", None),
+    ("injected for a decade but clean since 2019, lower back ache", "iv_drug_use", None),
+    ("I inject heroin and my back is swollen and hot", "iv_drug_use", True),
+    ("had a cancer scare last spring, all clear, now my knee aches", "cancer_history", None),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -240,6 +240,26 @@ def _advice_listed(span: Span) -> bool:
         t.lower_ in _ADVICE_BEFORE_COLON for t in span.doc[max(sentence.start, colons[-1] - 2):colons[-1]])
 
 
+# A condition with what to do then, in one sentence: "they told me if i cut my foot and it
+# wont stop bleeding go straight to A&E", "if my foot goes red and i get a temp i need A&E".
+# (A bare "if" reaches three words in ConText: "if I cough I wet myself" is a real leak.)
+_CONDITION_BEFORE = re.compile(r"\bif\b(?![^,;]*\b(?:but|though|however)\b)[^.?!;]*$")
+_THEN_ACT = re.compile(
+    r"^[^.?!;]*?\b(?:go|going|get|come|head|call|ring|phone|dial|need|needs|should|must|to)\b[^.?!;]{0,20}?"
+    r"\b(?:a&e|a & e|a and e|er|ed|e\.r|emergency|hospital|999|911|111|ambulance|urgent care|casualty)\b")
+
+_ASKS_WHAT_TO_DO = re.compile(r"\?|\b(?:should|shall|do|can|must)\s+i\b")
+
+
+def _conditional_advice(span: Span) -> bool:
+    sentence = span.sent
+    text = span.doc.text
+    after = text[span.end_char:sentence.end_char].lower()
+    # "if i cough i wet myself, should i go to a&e?" asks about a real leak
+    return bool(_CONDITION_BEFORE.search(text[sentence.start_char:span.start_char].lower())
+                and _THEN_ACT.match(after) and not _ASKS_WHAT_TO_DO.search(after))
+
+
 def _asked_of(span: Span) -> Optional[bool]:
     """True: asked about and not answered; False: asked and answered yes on the spot ("they
     asked if i had a temperature, i do": the "if" of the question does not make it a maybe);
@@ -303,7 +323,8 @@ class Mention:
         if span.label_ == FINDING and not family and _none_since(span):
             negated, historical = False, True
         asked = _asked_of(span)
-        hypothetical = (hypothetical and asked is not False) or _quoted(span) or asked is True or _advice_listed(span)
+        hypothetical = ((hypothetical and asked is not False) or _quoted(span) or asked is True or _advice_listed(span)
+                        or _conditional_advice(span))
         negated = (negated and not (hypothetical and _feared_denial(span))) or (
             hypothetical and not negated and not family and _denied_next(span))
         family = family and not _finding_with_cue(span, "SHARED")  # "my son has a fever and so do I"

@@ -1209,6 +1209,10 @@ def test_eighth_session_patterns(text, name, want):
     ("injected for a decade but clean since 2019, lower back ache", "iv_drug_use", None),
     ("I inject heroin and my back is swollen and hot", "iv_drug_use", True),
     ("had a cancer scare last spring, all clear, now my knee aches", "cancer_history", None),
+    # a condition with what to do then is advice; the same asked as a question is a report
+    ("nurse said if my foot gets hot and I get a temperature I must go to A&E, heel sore", "fever", None),
+    ("they said if the cut bleeds and it wont stop call 999", "uncontrolled_bleeding", None),
+    ("if I cough I wet myself now, should I go to the ER?", "urinary_incontinence", True),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -160,6 +160,7 @@ _RECURS = re.compile(
     r"recurred|returned|(?:has|have) recurred|(?:has|have) returned|never went away|never went|never cleared|"
     r"never healed|didn't clear|didnt clear|hasn't gone|hasnt gone|not gone away|hasn't cleared|hasnt cleared)\b")
 _NOT_RECURRING = re.compile(
+    r"\b(?:came|come|coming|has come|have come)\s+back\s+(?:fully|completely|properly|100)|"
     r"(?:\b(?:never|not)|n't|nt)\s+(?:come|came|been)\s+back\b|\bback\s+(?:pink|warm|to\s+normal|normal)\b|\bi\s+(?:came|come|went|got)\s+back\b|back\s+on\b|"
     r"\b(?:feeling|sensation|strength|power|movement|control|weight)\s+(?:has\s+|have\s+|'s\s+|is\s+)?(?:all\s+)?"
     r"(?:came|come|coming|returned|back)")

@@ -1213,6 +1213,16 @@ def test_eighth_session_patterns(text, name, want):
     ("nurse said if my foot gets hot and I get a temperature I must go to A&E, heel sore", "fever", None),
     ("they said if the cut bleeds and it wont stop call 999", "uncontrolled_bleeding", None),
     ("if I cough I wet myself now, should I go to the ER?", "urinary_incontinence", True),
+    # fixed by someone or something: over
+    ("had tingling down both legs in the spring but the physio sorted it, my right heel hurts now",
+     "bilateral_leg_symptoms", None),
+    ("my bum went numb after the epidural for my son but it came back fully, now my back aches", "saddle_numbness",
+     None),
+    # long-standing and the same: not new
+    ("I go dizzy and faint-ish standing up quickly, always have, my GP knows, the arch aches", "feeling_faint", None),
+    ("I'm always short of breath on hills, normal for me, and now I have chest pain", "shortness_of_breath", True),
+    # "just" with a verb is a time: the relative's story goes on
+    ("my brother was just diagnosed with bone cancer, I'm stressed and my neck is tight", "cancer_history", None),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -1223,6 +1223,9 @@ def test_eighth_session_patterns(text, name, want):
     ("I'm always short of breath on hills, normal for me, and now I have chest pain", "shortness_of_breath", True),
     # "just" with a verb is a time: the relative's story goes on
     ("my brother was just diagnosed with bone cancer, I'm stressed and my neck is tight", "cancer_history", None),
+    # "all fine since": what came before is over
+    ("my ankle was hot red and swollen for a few days in june, all fine since, now my knee aches",
+     "red_hot_swollen_foot", None),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -1226,6 +1226,9 @@ def test_eighth_session_patterns(text, name, want):
     # "all fine since": what came before is over
     ("my ankle was hot red and swollen for a few days in june, all fine since, now my knee aches",
      "red_hot_swollen_foot", None),
+    # a stranger's body, said with a possessive; not a body the patient landed on
+    ("on the news someone's arm was bleeding and wouldnt stop, my knee is sore", "uncontrolled_bleeding", None),
+    ("stepped on someone's foot at netball and rolled my right ankle, it's swollen", "sprain", True),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -1229,6 +1229,10 @@ def test_eighth_session_patterns(text, name, want):
     # a stranger's body, said with a possessive; not a body the patient landed on
     ("on the news someone's arm was bleeding and wouldnt stop, my knee is sore", "uncontrolled_bleeding", None),
     ("stepped on someone's foot at netball and rolled my right ankle, it's swollen", "sprain", True),
+    # lay and non-native words for losing control and for weakness growing
+    ("I am losing urine from 2 days and my back hurt", "urinary_incontinence", True),
+    ("no control of my bottom since the back went", "bowel_incontinence", True),
+    ("every day more weak my left leg", "weakness_worsening", True),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

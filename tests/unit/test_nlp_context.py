@@ -1233,6 +1233,10 @@ def test_eighth_session_patterns(text, name, want):
     ("I am losing urine from 2 days and my back hurt", "urinary_incontinence", True),
     ("no control of my bottom since the back went", "bowel_incontinence", True),
     ("every day more weak my left leg", "weakness_worsening", True),
+    # history and medicines in plain words
+    ("HIV+ for 10 years, on tablets, my lower back aches", "immunosuppression", True),
+    ("the doctor says my bones are thinning, my hip hurts after a fall", "osteoporosis", True),
+    ("had a stimulator put in last week and the wound is hot", "recent_spinal_procedure", True),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -1237,6 +1237,9 @@ def test_eighth_session_patterns(text, name, want):
     ("HIV+ for 10 years, on tablets, my lower back aches", "immunosuppression", True),
     ("the doctor says my bones are thinning, my hip hurts after a fall", "osteoporosis", True),
     ("had a stimulator put in last week and the wound is hot", "recent_spinal_procedure", True),
+    # "worried i'm getting": a fear, even with the "i'm" in it; "scared, i can't pee" still reports
+    ("worried I'm getting an infection in my toe, it looks a bit pink", "current_infection", None),
+    ("scared, i cant pee since lunch and my back is agony", "urinary_retention", True),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

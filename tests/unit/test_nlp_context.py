@@ -1240,6 +1240,10 @@ def test_eighth_session_patterns(text, name, want):
     # "worried i'm getting": a fear, even with the "i'm" in it; "scared, i can't pee" still reports
     ("worried I'm getting an infection in my toe, it looks a bit pink", "current_infection", None),
     ("scared, i cant pee since lunch and my back is agony", "urinary_retention", True),
+    # euphemisms
+    ("had the big C ten years ago, all clear since, now my hip aches", "cancer_history", True),
+    ("no accidents with number twos", "bowel_incontinence", False),
+    ("trouble in the trouser department since the sciatica started", "sexual_dysfunction", True),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

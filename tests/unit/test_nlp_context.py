@@ -1244,6 +1244,7 @@ def test_eighth_session_patterns(text, name, want):
     ("had the big C ten years ago, all clear since, now my hip aches", "cancer_history", True),
     ("no accidents with number twos", "bowel_incontinence", False),
     ("trouble in the trouser department since the sciatica started", "sexual_dysfunction", True),
+    ("since monday I cannot start the urine, must push", "urinary_retention", True),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

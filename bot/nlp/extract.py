@@ -228,6 +228,26 @@ _ASKED_ANSWERED = re.compile(r"\b(?:yes|yeah|yep|but|though|however|which|and i|
 _ASKED_YES = re.compile(r"^\s*(?:[,-]\s*)?(?:and\s+|which\s+)?(?:yes|yeah|yep|i do|i have|i did|i am|i'm|im|i had)\b")
 
 
+def _sentence_of(span: Span) -> Span:
+    """span.sent, from a per-doc table: Span.sent walks the doc each time, which made long
+    messages with many mentions quadratic."""
+    table = span.doc.user_data.get("clinic_sentence_of")
+    if table is None:
+        table = [None] * len(span.doc)
+        for sent in span.doc.sents:
+            table[sent.start:sent.end] = [sent] * (sent.end - sent.start)
+        span.doc.user_data["clinic_sentence_of"] = table
+    return table[span.start]
+
+
+def _doc_lower(doc: Doc) -> str:
+    """doc.text lower-cased, once per doc (doc.text joins every token each time it is read)."""
+    lower = doc.user_data.get("clinic_lower")
+    if lower is None:
+        lower = doc.user_data["clinic_lower"] = doc.text.lower()
+    return lower
+
+
 # A list after advice and a colon is what to watch for, to the sentence's end: "discharge
 # letter says go to ED if: numbness in saddle area, loss of bladder control, fever".
 # ("for" is not one: "writing this for me: I can't feel my foot")
@@ -235,7 +255,9 @@ _ADVICE_BEFORE_COLON = frozenset({"if", "include", "includes", "including", "fla
 
 
 def _advice_listed(span: Span) -> bool:
-    sentence = span.sent
+    if ":" not in _doc_lower(span.doc):
+        return False
+    sentence = _sentence_of(span)
     colons = [t.i for t in span.doc[sentence.start:span.start] if t.text == ":"]
     return bool(colons) and any(
         t.lower_ in _ADVICE_BEFORE_COLON for t in span.doc[max(sentence.start, colons[-1] - 2):colons[-1]])
@@ -253,11 +275,13 @@ _ASKS_WHAT_TO_DO = re.compile(r"\?|\b(?:should|shall|do|can|must)\s+i\b")
 
 
 def _conditional_advice(span: Span) -> bool:
-    sentence = span.sent
-    text = span.doc.text
-    after = text[span.end_char:sentence.end_char].lower()
+    text = _doc_lower(span.doc)
+    if "if" not in text:
+        return False
+    sentence = _sentence_of(span)
+    after = text[span.end_char:sentence.end_char]
     # "if i cough i wet myself, should i go to a&e?" asks about a real leak
-    return bool(_CONDITION_BEFORE.search(text[sentence.start_char:span.start_char].lower())
+    return bool(_CONDITION_BEFORE.search(text[sentence.start_char:span.start_char])
                 and _THEN_ACT.match(after) and not _ASKS_WHAT_TO_DO.search(after))
 
 
@@ -267,19 +291,21 @@ def _asked_of(span: Span) -> Optional[bool]:
     None: not a reported question."""
     if span.label_ not in (FINDING, GAIT):
         return None
-    sentence = span.sent
-    before = span.doc.text[sentence.start_char:span.start_char].lower()
+    text = _doc_lower(span.doc)
+    if not any(word in text for word in ("ask", "wanted to know", "check")):
+        return None
+    sentence = _sentence_of(span)
+    before = text[sentence.start_char:span.start_char]
     match = _ASKED.search(before)
     if not match or _ASKED_ANSWERED.search(match.group("rest")):
         return None
     # "people keep asking if im poorly, back aches day and night": a symptom told in between
     # is the patient's own report, and so is what follows it
-    asked_end = span.sent.start_char + match.start("rest")
+    asked_end = sentence.start_char + match.start("rest")
     if any(ent.label_ == SYMPTOM and ent.start_char >= asked_end and ent.end <= span.start for ent in span.doc.ents):
         return None
     # "they asked whether i had a fever, i do": answered yes on the spot
-    after = span.doc.text[span.end_char:sentence.end_char].lower()
-    return not _ASKED_YES.match(after)
+    return not _ASKED_YES.match(text[span.end_char:sentence.end_char])
 
 
 def _finding_with_cue(span: Span, category: str) -> Optional[Set[str]]:

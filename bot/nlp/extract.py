@@ -229,22 +229,30 @@ _ASKED_YES = re.compile(r"^\s*(?:[,-]\s*)?(?:and\s+|which\s+)?(?:yes|yeah|yep|i 
 
 
 def _sentence_of(span: Span) -> Span:
-    """span.sent, from a per-doc table: Span.sent walks the doc each time, which made long
-    messages with many mentions quadratic."""
-    table = span.doc.user_data.get("clinic_sentence_of")
+    """span.sent, from a per-doc table of sentence bounds (plain numbers, so the doc still
+    serialises): Span.sent walks the doc each time, which made long messages with many
+    mentions quadratic."""
+    doc = span.doc
+    table = doc.user_data.get("clinic_sentence_of")
     if table is None:
-        table = [None] * len(span.doc)
-        for sent in span.doc.sents:
-            table[sent.start:sent.end] = [sent] * (sent.end - sent.start)
-        span.doc.user_data["clinic_sentence_of"] = table
-    return table[span.start]
+        table = [0] * len(doc)
+        for sent in doc.sents:
+            table[sent.start:sent.end] = [(sent.start, sent.end)] * (sent.end - sent.start)
+        doc.user_data["clinic_sentence_of"] = table
+    start, end = table[span.start]
+    return doc[start:end]
 
 
 def _doc_lower(doc: Doc) -> str:
-    """doc.text lower-cased, once per doc (doc.text joins every token each time it is read)."""
+    """doc.text lower-cased, once per doc (doc.text joins every token each time it is read),
+    one character for one so that character offsets still hold ("İ" lower-cases to two)."""
     lower = doc.user_data.get("clinic_lower")
     if lower is None:
-        lower = doc.user_data["clinic_lower"] = doc.text.lower()
+        text = doc.text
+        lower = text.lower()
+        if len(lower) != len(text):
+            lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        doc.user_data["clinic_lower"] = lower
     return lower
 
 

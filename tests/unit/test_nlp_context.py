@@ -1245,6 +1245,8 @@ def test_eighth_session_patterns(text, name, want):
     ("no accidents with number twos", "bowel_incontinence", False),
     ("trouble in the trouser department since the sciatica started", "sexual_dysfunction", True),
     ("since monday I cannot start the urine, must push", "urinary_retention", True),
+    # offsets hold when lower-casing changes a character's length
+    ("İstanbul trip was fine. doc asked if i had any fever. no. my heel hurts", "fever", False),
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want

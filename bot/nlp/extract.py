@@ -166,9 +166,37 @@ _NOT_RECURRING = re.compile(
     r"(?:came|come|coming|returned|back)")
 
 
+def _sentence_of(span: Span) -> Span:
+    """span.sent, from a per-doc table of sentence bounds (plain numbers, so the doc still
+    serialises): Span.sent walks the doc each time, which made long messages with many
+    mentions quadratic."""
+    doc = span.doc
+    table = doc.user_data.get("clinic_sentence_of")
+    if table is None:
+        table = [0] * len(doc)
+        for sent in doc.sents:
+            table[sent.start:sent.end] = [(sent.start, sent.end)] * (sent.end - sent.start)
+        doc.user_data["clinic_sentence_of"] = table
+    start, end = table[span.start]
+    return doc[start:end]
+
+
+def _doc_lower(doc: Doc) -> str:
+    """doc.text lower-cased, once per doc (doc.text joins every token each time it is read),
+    one character for one so that character offsets still hold ("İ" lower-cases to two)."""
+    lower = doc.user_data.get("clinic_lower")
+    if lower is None:
+        text = doc.text
+        lower = text.lower()
+        if len(lower) != len(text):
+            lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        doc.user_data["clinic_lower"] = lower
+    return lower
+
+
 def _recurs(span: Span) -> bool:
     """The rest of the mention's sentence says it is back (see _RECURS)."""
-    rest = span.doc.text[span.end_char:].lower()
+    rest = _doc_lower(span.doc)[span.end_char:]
     match = _RECURS.match(rest)
     return bool(match) and not _NOT_RECURRING.search(rest[:match.end() + 12])
 
@@ -194,7 +222,7 @@ def _none_since(span: Span) -> bool:
         m.category == "NEGATED_EXISTENCE" and m.modifier_span[0] < span.start for m in span._.modifiers)
     if not denied_before:
         return False
-    rest = span.doc.text[span.end_char:span.end_char + 60].lower()
+    rest = _doc_lower(span.doc)[span.end_char:span.end_char + 60]
     if _NONE_SINCE.match(rest):
         return True
     names = set(spec["findings"])
@@ -222,38 +250,10 @@ def _quoted(span: Span) -> bool:
 # the patient's own between the question and the finding ends it: "...and yes i've lost weight".
 _ASKED = re.compile(r"\b(?:asked|asking|asks|wanted to know|checked|checking)(?:\s+(?:me|us|him|her|them))?"
                     r"\s+(?:if|whether|about)\b(?P<rest>[^.?!;:]*)$")
-_ASKED_ANSWERED = re.compile(r"\b(?:yes|yeah|yep|but|though|however|which|and i|and i'm|and im|and i've|and ive|"
-                             r"and my|i said|told (?:him|her|them))\b")
+_ASKED_ANSWERED = re.compile(r"\b(?:yes|yeah|yep|but|though|however|which|and i|and im|and ive|and my|i said|"
+                             r"told (?:him|her|them))\b")
 
 _ASKED_YES = re.compile(r"^\s*(?:[,-]\s*)?(?:and\s+|which\s+)?(?:yes|yeah|yep|i do|i have|i did|i am|i'm|im|i had)\b")
-
-
-def _sentence_of(span: Span) -> Span:
-    """span.sent, from a per-doc table of sentence bounds (plain numbers, so the doc still
-    serialises): Span.sent walks the doc each time, which made long messages with many
-    mentions quadratic."""
-    doc = span.doc
-    table = doc.user_data.get("clinic_sentence_of")
-    if table is None:
-        table = [0] * len(doc)
-        for sent in doc.sents:
-            table[sent.start:sent.end] = [(sent.start, sent.end)] * (sent.end - sent.start)
-        doc.user_data["clinic_sentence_of"] = table
-    start, end = table[span.start]
-    return doc[start:end]
-
-
-def _doc_lower(doc: Doc) -> str:
-    """doc.text lower-cased, once per doc (doc.text joins every token each time it is read),
-    one character for one so that character offsets still hold ("İ" lower-cases to two)."""
-    lower = doc.user_data.get("clinic_lower")
-    if lower is None:
-        text = doc.text
-        lower = text.lower()
-        if len(lower) != len(text):
-            lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-        doc.user_data["clinic_lower"] = lower
-    return lower
 
 
 # A list after advice and a colon is what to watch for, to the sentence's end: "discharge
@@ -1109,7 +1109,7 @@ def _affirmed_word(sentence: str, word: str) -> bool:
 
 def _sentence_text(span: Span) -> str:
     """The lower-cased text of the sentence the span is in (split at . ? ! ;)."""
-    text = span.doc.text.lower()
+    text = _doc_lower(span.doc)
     start = max(text.rfind(p, 0, span.start_char) for p in ".?!;") + 1
     ends = [i for i in (text.find(p, span.end_char) for p in ".?!;") if i >= 0]
     return text[start:min(ends) if ends else len(text)]

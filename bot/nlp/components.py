@@ -132,6 +132,8 @@ def _child_word(doc: Doc, modifier: ConTextModifier) -> str:
     after = doc[end].lower_ if end < len(doc) else ""
     if before in _CHILD_WORDS and start > 1 and doc[start - 2].lower_ == "my":
         return before
+    if before == "my" and end - start == 1 and doc[start].lower_[-2:] in ("yo", "/o"):
+        return after if after in _CHILD_WORDS else doc[start].lower_  # "my 12yo got his foot caught"
     return after if after in _CHILD_WORDS and before == "my" else ""
 
 
@@ -159,6 +161,162 @@ def _points_at_patient(doc: Doc, modifier: ConTextModifier, named: Optional[Set[
         return True  # the person written for, named again ("Mum's foot", "Dad slipped")
     return bool(words) and (words[0] in _PROXY_POINTERS or words[0] in ("my", "our") and len(words) <= 4
                             and not {"family", "history", "relative", "relatives"} & set(words))
+
+
+# The writer's own complaint, which a message about someone else lacks: "my heel",
+# "my left foot", "my back pain", "mine", "for me", "i have a sore back", "im 40, ...",
+# "i'm the patient", or a complaint said bare at a clause's start ("left heel is sore").
+_OWN_WORDS = frozenset({"mine", "mines", "myself"})
+_OWN_TARGETS = frozenset({"REGION", "SYMPTOM", "FINDING", "GAIT"})
+_OWN_BETWEEN = _BEFORE_PART | frozenset({"own", "big", "little", "l", "r", "achy", "painful", "dodgy", "stupid",
+                                         "middle", "outer", "inner", "the", "just", "a", "an", "only"})
+_I_WORDS = frozenset({"i", "im", "ive", "id", "i'm", "i've", "i'd"})
+_I_REACH = 6  # how far after "i" a target still says what the writer has ("i have had a sore back")
+# "he asked me to", "rang me": the writer as the one asked, not the one who hurts
+_ASK_WORDS = frozenset({"asked", "rang", "called", "told", "tell", "help", "texted", "phoned", "wants", "wanted",
+                        "let", "ask", "with", "gave", "give", "sent", "showed", "show", "woke", "wakes"})
+_CLAUSE_MARKS = frozenset({",", ";", ".", ":", "-", "!", "?", "(", ")"})
+# What shows the message is written to get the other person seen: their age, how long
+# they have had it, a request, a carer's role. Without it, "my moms legs are both weak"
+# is a relative's story told in passing.
+_FOR_THEM = re.compile(
+    r"\b(?:is|was|aged|age|turned|hes|shes|he's|she's) \d{1,3}\b|\(\d{1,3}\)|\b\d{1,3} ?(?:yo|y/o|yrs? old|years? old)\b"
+    r"|^\W*(?:my )?\w+(?: \w+)?,? \d{1,3}\b|\bappointment\b|\bbook\b|\bbooking\b|\bcan (?:you|he|she|they|someone) "
+    r"|\b(?:pls|please|plz)\b|\burgent|\ba ?& ?e\b|\ber\b|\b999\b|\b911\b|\bambulance\b|\bwhat (?:should|do|can) (?:we|i)\b"
+    r"|\bshould (?:i|we)\b|\b(?:does|do|should) (?:he|she|they) need\b|\bcarer\b|\bresident\b|\bcare home\b"
+    r"|\bnursing home\b|\blooking after\b|\blook after\b|\bkeep an eye\b|\bnext door\b|\bseen\b|\bhelp\b"
+    r"|\w's \d{1,3}\b|\b(?:now|today|tonight|this morning|this evening|this afternoon|right now|at the moment|all week)\b"
+    r"|\b(?:he|she) says\b|\bsays (?:he|she)\b")
+# An emergency happening now: the reason to write at once, whatever the complaint
+_HAPPENING_NOW = re.compile(
+    r"\bcrushing\b|\b(?:cant|can't|cannot|barely|struggling to|hardly) breathe\b|\bscreaming\b|\bon the floor\b"
+    r"|\b(?:wont|won't) stop bleeding\b|\bwrong way\b")
+
+
+def _writer_has_own_complaint(doc: Doc, targets: List[Span], others: Set[int]) -> bool:
+    """The writer speaks of their own body or complaint. others: tokens of a cue of
+    another person, where "i ..." stops ("i think my dad has a fever" is the dad's)."""
+    starts = {t.start: t for t in targets if t.label_ in _OWN_TARGETS}
+    for token in doc:
+        word, i = token.lower_, token.i
+        before = doc[i - 1].lower_ if i > 0 else ""
+        if word in _OWN_WORDS or word == "own" and before == "my":
+            return True
+        if word == "me" and before not in _ASK_WORDS and not (i + 1 < len(doc) and doc[i + 1].lower_ == "to"):
+            return True  # "for me", "me, i pulled my calf", "about me"
+        if word == "my" or token.is_sent_start or before in _CLAUSE_MARKS:
+            # "my left heel", or a complaint said bare: ". lower back aching for 3 weeks"
+            # (bare after a relative and before "he" or "her", it is theirs: "my husband is
+            # 62, back been bad 3 weeks and now both his legs feel weak")
+            j = i + 1 if word == "my" else i
+            while j < len(doc) and j not in starts and (doc[j].lower_ in _OWN_BETWEEN or doc[j].ent_type_ == "SIDE"):
+                j += 1
+            if j in starts and j - i <= 4 and j not in others and (word == "my" or _bare_complaint(doc, starts, j) and not (
+                    _pointer_after(doc, j) and any(o < j for o in others))):
+                return True
+        if word in _I_WORDS:
+            nxt = [t.lower_ for t in doc[i + 1:i + 4] if t.lower_ not in ("m", "'m", "am")][:2]
+            if nxt[:1] and (re.fullmatch(r"\d{1,3}", nxt[0]) or nxt[:2] in (["the", "patient"], ["the", "one"])):
+                return True  # "im 40, back pain", "i'm the patient", "im the one with the bad back"
+            for k in range(i + 1, min(len(doc), i + 1 + _I_REACH)):
+                if doc[k].is_sent_start or doc[k].text in _CLAUSE_MARKS or k in others \
+                        or doc[k].lower_ in _PROXY_POINTERS:
+                    break
+                if k in starts:
+                    return True
+    return False
+
+
+def _bare_complaint(doc: Doc, starts: Dict[int, Span], j: int) -> bool:
+    """A body part, or a symptom of one, said bare: "lower back aching", "sore upper back";
+    not "pain is 9/10", which names no part and goes with whoever came before."""
+    if starts[j].label_ == "REGION":
+        return True
+    return starts[j].label_ == "SYMPTOM" and any(
+        k in starts and starts[k].label_ == "REGION" for k in range(starts[j].end, min(len(doc), starts[j].end + 3)))
+
+
+def _pointer_after(doc: Doc, i: int) -> bool:
+    return any(t.lower_ in _PROXY_POINTERS for t in doc[i:])
+
+
+# "yes shes lost a stone", "no he hasnt": a reply about "he" or "she" alone answers the
+# assistant's question about the patient
+_REPLY_OPENERS = frozenset({"yes", "yeah", "yep", "yup", "yh", "ya", "no", "nope", "nah", "not", "ok", "okay"})
+
+
+def _implicit_proxy(doc: Doc, modifiers: List[ConTextModifier], targets: List[Span]) -> Optional[Set[str]]:
+    """"my husband is 62, back been bad 3 weeks and now both his legs feel weak": a message
+    all about one other person's complaint, with nothing of the writer's own, and written
+    to get them seen (their age, how long, a request), is written for that person, the
+    patient, though it never says so. Returns the words that name them ({"husband"}), or
+    None. A relative's illness alone ("my dad had back cancer", "my moms legs are both
+    weak") stays someone else's."""
+    family = [m for m in modifiers if m.category == "FAMILY"]
+    named = next((_person_named(doc, m) for m in family if _person_named(doc, m)), None)
+    if named is None:
+        if family and len(doc) and doc[0].lower_ in _REPLY_OPENERS and all(
+                doc[m.modifier_span[0]].lower_ in _PROXY_POINTERS for m in family):
+            return set()
+        return None
+    others = {i for m in family for i in range(*m.modifier_span)}
+    if _writer_has_own_complaint(doc, targets, others):
+        return None
+    text = doc.text.lower()
+    if _HAPPENING_NOW.search(text):
+        return named
+    if not any(t.label_ in ("SYMPTOM", "GAIT", "REGION") for t in targets):
+        return None
+    if not (_FOR_THEM.search(text) or any(_how_long(t) for t in doc.ents)):
+        return None
+    if not any(t.lower_ in _PRESENT or t.lower_.endswith(("n't", "nt")) and len(t) > 3 for t in doc):
+        return None  # a story told in the past: "gran had back pain for months and it turned out to be myeloma"
+    return named
+
+
+def _about_named(doc: Doc, modifier: ConTextModifier, named: Set[str]) -> bool:
+    """A cue of the person a message is implicitly written for: he, she, his, her (not
+    "his brother"), or the person named again ("mother in law", "mum")."""
+    if modifier.category != "FAMILY":
+        return False
+    if doc[modifier.modifier_span[0]].lower_ in _PROXY_POINTERS:
+        return _points_at_patient(doc, modifier)
+    person = _person_named(doc, modifier)
+    return bool(person) and person <= named
+
+
+def _person_named(doc: Doc, modifier: ConTextModifier) -> Optional[Set[str]]:
+    """The person a relative cue names: {"husband"} of "my husband", {"mum"} of "mum"
+    opening the message; None for a pronoun, a stranger or a family history."""
+    start, end = modifier.modifier_span
+    words = [t.lower_ for t in doc[start:end] if t.is_alpha and t.lower_ not in ("s",)]
+    if not words or words[0] in _PROXY_POINTERS | _STRANGER or {"family", "history", "relative", "relatives"} & set(words):
+        return None
+    # "mum", "mother in law (77)" opening the message; "my 80 yo mum", "my 16yo daughter"
+    opening = all(doc[i].is_punct or doc[i].lower_ in _OPENERS for i in range(0, start))
+    owned = any(doc[i].lower_ in ("my", "our") for i in range(max(0, start - 3), start))
+    if words[0] not in ("my", "our") and not opening and not owned:
+        return None
+    named = {w for w in words if w not in _PROXY_FILLER and w not in ("our",)}
+    return named or None
+
+
+# Words of the present: without any, a message about someone else is a story of the past
+_PRESENT = frozenset({"is", "are", "am", "has", "have", "'s", "s", "'re", "'m", "now", "today", "keeps", "been", "gets",
+                      "feels", "hurts", "aches", "cant", "cannot", "wont", "does", "do", "says", "still", "tonight",
+                      "hes", "shes", "theyre", "takes", "needs", "seems", "looks", "goes", "walks", "limps", "drags"})
+_STRANGER = frozenset({"a", "an", "the", "some", "this", "that", "someone", "somebody", "everyone", "people"})
+
+
+def _how_long(ent: Span) -> bool:
+    """A duration that says how long a complaint has lasted ("for 3 weeks", "5 days ago",
+    "since friday"), not a date of something else ("in march", "last night")."""
+    if ent.label_ == "SEVERITY":
+        return True
+    if ent.label_ != "DURATION":
+        return False
+    first, last = ent[0].lower_, ent[-1].lower_
+    return first in ("for", "since") or last == "ago" or ent[0].like_num or first in ("a", "an", "few", "couple")
 
 
 def _reach_back_from_lone_cue(doc: Doc, modifier: ConTextModifier, bounds: List[Tuple[int, int]],
@@ -387,6 +545,10 @@ class ClinicContext:
                      if t.is_alpha and t.lower_ not in _PROXY_FILLER}
             named |= {_child_word(doc, m) for m in children}
             modifiers = [m for m in modifiers if not _points_at_patient(doc, m, named)]
+        elif (named := _implicit_proxy(doc, modifiers, targets)) is not None:
+            # the person the message is about, and he / she / his / her; another relative
+            # named in it ("our son has a fever") stays someone else
+            modifiers = [m for m in modifiers if not _about_named(doc, m, named)]
         else:
             for modifier in modifiers:
                 _opening_relative_reaches_on(doc, modifier, bounds)

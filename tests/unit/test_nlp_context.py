@@ -1250,3 +1250,37 @@ def test_eighth_session_patterns(text, name, want):
 ])
 def test_ninth_session_patterns(text, name, want):
     assert finding(text, name) is want
+
+
+# -- the tenth session ----------------------------------------------------------------------------
+@pytest.mark.parametrize("text, name, want", [
+    # a message all about one other person's complaint, written to get them seen (an age,
+    # how long, now, a request), is written for them though it never says so
+    ("my husband is 62, sore back 3 weeks and now both his legs feel weak and getting worse",
+     "weakness_both_legs", True),
+    ("my father 70, he slipped in the shower 2 days ago, he has osteoporose, now much pain in his back",
+     "osteoporosis", True),
+    ("mother in law (79) has been on steroids for her lungs for years, her back has hurt for 3 days",
+     "long_term_steroids", True),
+    ("my grandad is 90 and his ankle is cold and white since this morning", "cold_pale_foot", True),
+    ("my wife has crushing chest pain and can't breathe", "chest_pain", True),
+    ("my 11yo got his leg stuck in the fence, his ankle points the wrong way", "dislocation", True),
+    ("mum is 85 and since her back went 4 days ago she's been wetting herself, never had that before",
+     "urinary_incontinence", True),
+    ("yes shes lost about 2 stone without trying", "weight_loss", True),
+    # ... a relative's illness told in passing, or a story of the past, stays theirs
+    ("my dad had back cancer", "cancer_history", None),
+    ("my moms legs are both weak and getting weaker", "weakness_both_legs", None),
+    ("nan had back pain for months and it turned out to be a tumour", "cancer_history", None),
+    ("the man next door broke his back in a fall", "major_trauma", None),
+    # ... and so do they when the writer speaks of their own complaint too
+    ("my mum had bowel cancer years ago. lower back aching for 3 weeks now", "cancer_history", None),
+    ("my sister is on chemo, im 44, back pain 2 weeks", "immunosuppression", None),
+    ("my dad has osteoporosis, for me its just a stiff neck, 5 days", "osteoporosis", None),
+    ("my wife gets night pain from her arthritis, I'm the patient though, hip pain 6 weeks", "night_pain", None),
+    ("my husband is 70 and on steroids, i have had a sore back for a week", "long_term_steroids", None),
+    # another relative named in a message written for someone stays someone else
+    ("my mum is 80, her hip hurts since friday, my brother had cancer", "cancer_history", None),
+])
+def test_tenth_session_patterns(text, name, want):
+    assert finding(text, name) is want

@@ -146,6 +146,9 @@ def _writer_speaks_of_self(doc: Doc, cues: List[ConTextModifier]) -> bool:
     return any(t.lower_ in _FIRST_PERSON for t in doc if t.i not in inside)
 
 
+_CARED_FOR = frozenset({"client", "clients", "resident", "residents"})
+
+
 def _points_at_patient(doc: Doc, modifier: ConTextModifier, named: Optional[Set[str]] = None) -> bool:
     """In a message written for the patient ("writing for my dad"), a cue of someone else
     that points at a person by a pronoun or a relative word is about the patient. A
@@ -154,6 +157,8 @@ def _points_at_patient(doc: Doc, modifier: ConTextModifier, named: Optional[Set[
     if modifier.category != "FAMILY":
         return False
     words = doc[modifier.modifier_span[0]:modifier.modifier_span[1]].text.lower().split()
+    if _CARED_FOR & set(words):
+        return True  # a carer's "one of my clients", "our resident"
     if len(words) >= 2 and words[0] in ("his", "her", "their"):
         return False  # "his brother had prostate cancer": the patient's relative, not the patient
     bare = [w for w in words if w not in ("my", "our", "'s", "s")]
@@ -200,8 +205,8 @@ def _writer_has_own_complaint(doc: Doc, targets: List[Span], others: Set[int]) -
     for token in doc:
         word, i = token.lower_, token.i
         before = doc[i - 1].lower_ if i > 0 else ""
-        if word in _OWN_WORDS or word == "own" and before == "my":
-            return True
+        if (word in _OWN_WORDS and before != "of" or word == "own" and before == "my") and i not in others:
+            return True  # not "a friend of mine"
         if word == "me" and before not in _ASK_WORDS and not (i + 1 < len(doc) and doc[i + 1].lower_ == "to"):
             return True  # "for me", "me, i pulled my calf", "about me"
         if word == "my" or token.is_sent_start or before in _CLAUSE_MARKS:

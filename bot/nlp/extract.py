@@ -89,7 +89,7 @@ def _denied_since(span: Span) -> bool:
     the time cue and before the finding is about now."""
     if not Span.has_extension("modifiers"):
         return False
-    times = [m.modifier_span[0] for m in span._.modifiers if m.category in ("HISTORICAL", "DATED")]
+    times = [m.modifier_span[0] for m in span._.modifiers if m.category in ("HISTORICAL", "DATED", "DATED_LAST_MONTH")]
     denials = [m.modifier_span[0] for m in span._.modifiers if m.category == "NEGATED_EXISTENCE"]
     return bool(times and denials) and all(t < d < span.start for t in times for d in denials)
 
@@ -334,9 +334,14 @@ def _chronic(span: Span) -> bool:
 
 def _dated_past(span: Span) -> bool:
     """"had a fever in august": a finding dated to a month (a DATED cue) is over, unless
-    findings.yml lists it as recent when dated."""
+    findings.yml lists it as recent when dated; "a fever last month" too, unless listed as
+    recent last month."""
+    rules = terms.finding_rules()
     names = _finding_with_cue(span, "DATED")
-    return bool(names) and not names & terms.finding_rules()["recent_when_dated"]
+    if names and not names & rules["recent_when_dated"]:
+        return True
+    names = _finding_with_cue(span, "DATED_LAST_MONTH")
+    return bool(names) and not names & (rules["recent_when_dated"] | rules["recent_last_month"])
 
 
 @dataclass(eq=False)

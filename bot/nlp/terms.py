@@ -310,6 +310,7 @@ def finding_rules() -> Dict[str, Any]:
     _check(data["keep_hypothetical"], codes.FINDINGS, "keep_hypothetical")
     _check(data.get("owned_when_my") or [], codes.FINDINGS, "owned_when_my")
     _check(data.get("recent_when_dated") or [], codes.FINDINGS, "recent_when_dated")
+    _check(data.get("recent_last_month") or [], codes.FINDINGS, "recent_last_month")
     _check(data.get("chronic_is_not_new") or [], codes.FINDINGS, "chronic_is_not_new")
     _check(list(data.get("vetoed_in_sentence") or {}), codes.FINDINGS, "vetoed_in_sentence")
     for group, regions in data["region_groups"].items():
@@ -337,6 +338,7 @@ def finding_rules() -> Dict[str, Any]:
         "keep_hypothetical": frozenset(data["keep_hypothetical"]),
         "owned_when_my": frozenset(data.get("owned_when_my") or []),
         "recent_when_dated": frozenset(data.get("recent_when_dated") or []),
+        "recent_last_month": frozenset(data.get("recent_last_month") or []),
         "chronic_is_not_new": frozenset(data.get("chronic_is_not_new") or []),
         "region_groups": {name: frozenset(regions) for name, regions in data["region_groups"].items()},
         "derived": data["derived"],

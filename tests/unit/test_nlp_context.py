@@ -1281,6 +1281,31 @@ def test_ninth_session_patterns(text, name, want):
     ("my husband is 70 and on steroids, i have had a sore back for a week", "long_term_steroids", None),
     # another relative named in a message written for someone stays someone else
     ("my mum is 80, her hip hurts since friday, my brother had cancer", "cancer_history", None),
+    # a carer's client or resident is the patient
+    ("support worker here: one of my clients says both legs have gone weak since lunch", "weakness_both_legs", True),
+    # friends and workmates named without "my"
+    ("friend of mine passed out with back pain last week, so im checking, my lower back aches", "fainted", None),
+    ("lad at work had cauda equina and lost control of his bladder. my back is just stiff", "urinary_incontinence",
+     None),
+    # rules and warnings someone gave are no report; "which is a red flag" of the patient's own is
+    ("the doc said a red hot swollen foot with a temperature is an emergency, my heel just aches",
+     "red_hot_swollen_foot", None),
+    ("night pain is a red flag i read, mine is only in the day, lower back 3 weeks", "night_pain", None),
+    ("my physio said numbness in both legs is a reason to go to A&E, my right calf is tight", "bilateral_leg_symptoms",
+     None),
+    ("i have night pain in my back which is a red flag apparently", "night_pain", True),
+    ("my physio mentioned spinal infection as something theyd rule out, pain low back 2 weeks", "current_infection",
+     None),
+    # a future feared
+    ("scared of ending up in a wheelchair with both legs weak, right now its my left leg aching", "weakness_both_legs",
+     None),
+    # last month: a fever is over, a car crash or an epidural still counts; "since last month" goes on
+    ("had a fever last month with a chest infection but its cleared, now my lower back aches", "fever", None),
+    ("I was in a car crash last month and my lower back still aches", "major_trauma", True),
+    ("had an epidural last month and now my back is red and hot and I have a temperature",
+     "recent_spinal_procedure", True),
+    ("ive had a fever since last month and my back hurts", "fever", True),
+    ("had pins and needles in both legs in my pregnancy, now its just my left heel", "bilateral_leg_symptoms", None),
 ])
 def test_tenth_session_patterns(text, name, want):
     assert finding(text, name) is want

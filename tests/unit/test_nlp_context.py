@@ -1306,6 +1306,15 @@ def test_ninth_session_patterns(text, name, want):
      "recent_spinal_procedure", True),
     ("ive had a fever since last month and my back hurts", "fever", True),
     ("had pins and needles in both legs in my pregnancy, now its just my left heel", "bilateral_leg_symptoms", None),
+    # a date that opens a clause reaches past its "i"
+    ("in march i had a fever, now my back hurts", "fever", None),
+    ("last christmas i couldnt pee for a day after an op, now my knee hurts", "urinary_retention", None),
+    ("since last month i cant pee properly", "urinary_retention", True),
+    # a leg said normal; a question of age; similes and idioms
+    ("pain only in the left leg, the right leg is completely normal", "bilateral_leg_symptoms", None),
+    ("am i too young for osteoporosis? 29, lower back hurts", "osteoporosis", None),
+    ("the bus jolts so much its like a car crash every morning, my lower back aches", "major_trauma", None),
+    ("I cant hold it in any longer, I have to ask about my feet, both heels ache", "urinary_incontinence", None),
 ])
 def test_tenth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -52,6 +52,9 @@ class DialogueState:
     confirmed: bool = False
     correcting: bool = False
     handoff_id: Optional[str] = None
+    # The conversation is written for someone else, the patient (a carer, a parent): the
+    # words that name them, from the first message that showed it (bot.nlp Extraction.written_for)
+    written_for: Optional[List[str]] = None
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
@@ -128,10 +131,10 @@ def _default_emergency_check(record: IntakeRecord, today: date) -> Optional[str]
     return emergency_urgency(record, today=today)
 
 
-def _default_extractor(text: str, today: date):
+def _default_extractor(text: str, today: date, written_for: Optional[List[str]] = None):
     from bot.nlp import extract
 
-    return extract(text, today=today)
+    return extract(text, today=today, written_for=written_for)
 
 
 def _answered(record: IntakeRecord, state: DialogueState) -> Dict[str, str]:
@@ -160,7 +163,10 @@ def _read_message(record: IntakeRecord, state: DialogueState, message: Message,
             _count_failure(record, state, requested, replies)
         return
 
-    extraction = (extractor or _default_extractor)(text, today)
+    extraction = (extractor or _default_extractor)(text, today, state.written_for)
+    if getattr(extraction, "written_for", None) is not None:
+        # "he" and "she" in the replies that follow are the patient too
+        state.written_for = list(extraction.written_for)
     question = BY_ID.get(requested) if requested else None
     if question is not None:
         _regions_answer_the_question(question, extraction)

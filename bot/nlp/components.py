@@ -146,6 +146,15 @@ def _writer_speaks_of_self(doc: Doc, cues: List[ConTextModifier]) -> bool:
     return any(t.lower_ in _FIRST_PERSON for t in doc if t.i not in inside)
 
 
+# doc.user_data keys: whom the message is written for, when it is written for someone else
+# (the words that name them, maybe none: "he", "she"), as found in it; and as found earlier
+# in the same conversation, set before the pipeline runs (extract(written_for=...)).
+WRITTEN_FOR = "written_for"
+WRITTEN_FOR_BEFORE = "written_for_before"
+# what is left of a denial cue cut short by the finding it ran into, that denies nothing
+_SUBJECTS = frozenset({"he", "she", "they", "i", "we", "it", "you"})
+
+
 _CARED_FOR = frozenset({"client", "clients", "resident", "residents"})
 
 
@@ -544,16 +553,21 @@ class ClinicContext:
         modifiers = [m for m in modifiers if m.category != "CHILD_PROXY"]
         if children and _writer_speaks_of_self(doc, children):
             children = []
+        earlier = doc.user_data.get(WRITTEN_FOR_BEFORE)
         if proxies or children:
             # "writing for mum: ... Mum's foot has gone cold": the person written for, named again
             named = {t.lower_ for m in proxies for t in doc[m.modifier_span[0]:m.modifier_span[1]]
                      if t.is_alpha and t.lower_ not in _PROXY_FILLER}
             named |= {_child_word(doc, m) for m in children}
             modifiers = [m for m in modifiers if not _points_at_patient(doc, m, named)]
-        elif (named := _implicit_proxy(doc, modifiers, targets)) is not None:
+            doc.user_data[WRITTEN_FOR] = sorted(named)
+        elif (named := _implicit_proxy(doc, modifiers, targets)) is not None or earlier is not None:
             # the person the message is about, and he / she / his / her; another relative
-            # named in it ("our son has a fever") stays someone else
+            # named in it ("our son has a fever") stays someone else. In a conversation
+            # written for someone, their "he" and "she" go on meaning the patient.
+            named = set(earlier or ()) | (named or set())
             modifiers = [m for m in modifiers if not _about_named(doc, m, named)]
+            doc.user_data[WRITTEN_FOR] = sorted(named)
         else:
             for modifier in modifiers:
                 _opening_relative_reaches_on(doc, modifier, bounds)
@@ -589,8 +603,9 @@ class ClinicContext:
                 if start in in_target:
                     continue
                 end = next(i for i in range(start, end) if i in in_target)
-                if rule.category == "NEGATED_EXISTENCE" and all(doc[i].is_punct for i in range(start, end)):
-                    continue  # ", haven't" + "haven't had a wee": a bare comma denies nothing
+                if rule.category == "NEGATED_EXISTENCE" and all(
+                        doc[i].is_punct or doc[i].lower_ in _SUBJECTS for i in range(start, end)):
+                    continue  # ", haven't" + "haven't had a wee", "he" + "hasnt been able to pee": what is left denies nothing
             if rule.literal in self._in_question:
                 sentence = bounds[start]
                 if sentence not in questions:  # once per sentence: "if if if ..." stays linear

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -26,6 +26,7 @@ from bot import codes
 from bot.intake import parse
 from bot.intake.record import Finding, PainSite
 from bot.nlp import terms
+from bot.nlp.components import WRITTEN_FOR, WRITTEN_FOR_BEFORE
 from bot.nlp.pipeline import build_pipeline
 from bot.nlp.terms import (
     CARE, CAUSE, DURATION, EXTENT, FINDING, GAIT, GAIT_OK, ONSET, REGION, SEVERITY, SIDE, SYMPTOM,
@@ -73,6 +74,10 @@ class Extraction:
     # The side said for each region of any site, pain or not ("my feet are numb": foot both)
     site_sides: Dict[str, str] = field(default_factory=dict)
     entities: List[Dict[str, Any]] = field(default_factory=list)
+    # The message is written for someone else, the patient ("writing for my dad", "my
+    # husband is 62 and his legs..."): the words that name them (maybe none: "he"). None:
+    # written by the patient. Passed back as extract(written_for=...) for the next message.
+    written_for: Optional[List[str]] = None
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
@@ -1649,17 +1654,25 @@ def _entities(msg: _Message, today: Optional[date]) -> List[Dict[str, Any]]:
 
 
 # -- the whole message ---------------------------------------------------------------------------------
-def extract(text: str, today: Optional[date] = None, nlp: Optional[Language] = None) -> Extraction:
+def extract(text: str, today: Optional[date] = None, nlp: Optional[Language] = None,
+            written_for: Optional[Sequence[str]] = None) -> Extraction:
     """What the patient said, as intake-record values. Never raises on odd text;
     empty, emoji-only or non-text input gives an empty Extraction.
 
     today: for "since March" (default: today's date). nlp: a pipeline to use
-    instead of the cached one (e.g. one loaded with spacy.load).
+    instead of the cached one (e.g. one loaded with spacy.load). written_for: an
+    earlier message of the conversation was written for someone else (its
+    Extraction.written_for): "he" and "she" here are that person, the patient.
     """
     if not isinstance(text, str) or not text.strip():
-        return Extraction()
+        return Extraction(written_for=None if written_for is None else list(written_for))
     text = _LONG_RUN.sub(lambda run: " " * len(run.group()), text[:MAX_CHARS])
-    doc = (nlp or build_pipeline())(text)
+    nlp = nlp or build_pipeline()
+    doc = nlp.make_doc(text)
+    if written_for is not None:
+        doc.user_data[WRITTEN_FOR_BEFORE] = list(written_for)
+    for _, component in nlp.pipeline:
+        doc = component(doc)
     msg = _Message(doc)
     msg.implied = _implied_sites(msg)
     sites = _all_sites(msg)
@@ -1696,4 +1709,5 @@ def extract(text: str, today: Optional[date] = None, nlp: Optional[Language] = N
         side=_unattached_side(msg),
         site_sides=_site_sides(msg, sites),
         entities=_entities(msg, today),
+        written_for=doc.user_data.get(WRITTEN_FOR),
     )

@@ -257,3 +257,31 @@ def test_start_again_clears_the_intake_but_only_when_said():
     result = chat.say("can we start over", "start_over")
     assert result.record.pain_sites == [] and chat.asked == "q_complaint"
     assert [r.response for r in result.replies] == ["utter_starting_over"]
+
+
+def test_a_conversation_written_for_someone_keeps_their_he_and_she_the_patient():
+    # "he" after a message written for dad is dad, the patient: his red flag is the patient's
+    chat = Chat()
+    chat.say("writing for my dad, 78, his lower back has been bad for a week", "describe_symptoms")
+    assert chat.state.written_for == ["dad"]
+    result = chat.say("he hasnt been able to pee since yesterday", "inform")
+    assert chat.record.has("urinary_retention")
+    assert result.next_question is None and chat.state.status == "emergency"
+
+
+def test_a_message_written_for_someone_without_saying_so_starts_it_too():
+    chat = Chat()
+    chat.say("my husband is 62, sore back 3 weeks and his right foot keeps catching", "describe_symptoms")
+    assert chat.state.written_for == ["husband"]
+    chat.say("yes and he's lost a stone without trying", "inform")
+    assert chat.record.has("weight_loss")
+
+
+def test_the_patients_own_conversation_keeps_he_and_she_someone_else():
+    chat = Chat()
+    chat.say("my lower back has hurt for a week", "describe_symptoms")
+    assert chat.state.written_for is None
+    chat.say("my dad had cancer, he died of it", "inform")
+    assert not chat.record.has("cancer_history")
+    chat.say("she has osteoporosis, my mum", "inform")
+    assert not chat.record.has("osteoporosis")

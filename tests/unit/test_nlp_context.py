@@ -1318,3 +1318,16 @@ def test_ninth_session_patterns(text, name, want):
 ])
 def test_tenth_session_patterns(text, name, want):
     assert finding(text, name) is want
+
+
+def test_written_for_is_found_and_carried_to_the_next_message():
+    from bot.nlp import extract
+    assert extract("writing for my mum: her right foot has gone cold").written_for == ["mum"]
+    assert extract("my husband is 62, sore back 3 weeks and now both his legs feel weak").written_for == ["husband"]
+    assert extract("my lower back hurts, my dad had cancer").written_for is None
+    # the next message: his fever is the patient's, though it says only "he"
+    assert extract("he has a fever too").findings.get("fever") is None
+    assert extract("he has a fever too", written_for=["dad"]).findings["fever"].present is True
+    assert extract("he has a fever too", written_for=["dad"]).written_for == ["dad"]
+    # another relative stays someone else
+    assert extract("his brother had cancer", written_for=["dad"]).findings.get("cancer_history") is None

@@ -83,6 +83,19 @@ def test_cauda_equina_stops_the_intake_and_hands_off_at_once(patient):
     assert "emergency" in patient.last_text.lower() or "already" in patient.last_text
 
 
+def test_a_carers_he_and_she_stay_the_patient_through_the_intake(patient):
+    # written for dad without saying "writing for": his later "he can't pee" is the patient's
+    patient.say("hi")
+    patient.say("my dad is 78, his lower back has been bad for a week")
+    # alone, "he's got ..." is someone else's; here he is the patient
+    patient.answer_all({"q_rf_cauda": "he's got no feeling down below since this morning"})
+    assert "emergency department" in patient.last_text
+    payload = patient.handoff()
+    validate_payload(payload)
+    assert payload["triage"]["urgency"] == "emergency_ed"
+    assert "saddle_numbness" in {f["code"] for f in payload["red_flags"]}
+
+
 def test_fainting_is_a_911_emergency(patient):
     patient.say("hi")
     patient.say("my lower back hurts")

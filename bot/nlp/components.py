@@ -329,8 +329,9 @@ def _how_long(ent: Span) -> bool:
         return True
     if ent.label_ != "DURATION":
         return False
-    first, last = ent[0].lower_, ent[-1].lower_
-    return first in ("for", "since") or last == "ago" or ent[0].like_num or first in ("a", "an", "few", "couple")
+    words = [t.lower_ for t in ent]
+    return bool({"for", "since", "ago"} & set(words)) or words[0] in ("a", "an", "few", "couple") or any(
+        t.like_num and len(t) <= 3 for t in ent)  # not a year: "in 2019"
 
 
 def _reach_back_from_lone_cue(doc: Doc, modifier: ConTextModifier, bounds: List[Tuple[int, int]],

@@ -1315,6 +1315,20 @@ def test_ninth_session_patterns(text, name, want):
     ("am i too young for osteoporosis? 29, lower back hurts", "osteoporosis", None),
     ("the bus jolts so much its like a car crash every morning, my lower back aches", "major_trauma", None),
     ("I cant hold it in any longer, I have to ask about my feet, both heels ache", "urinary_incontinence", None),
+    # children and kids named without a relative word the list knew
+    ("all 3 kids have fevers at home, im ok, my right heel hurts", "fever", None),
+    ("not me, its my little boy whos got the fever", "fever", None),
+    # cold that goes when warmed and keeps its colour; dizziness of the inner ear; the menopause's sweats
+    ("my feet get cold in winter but theyre a normal colour and warm up indoors", "cold_pale_foot", False),
+    ("my fingers go white in the cold, but now my right foot is cold and pale and numb since an hour ago",
+     "cold_pale_foot", True),
+    ("dizzy and sick with labyrinthitis all week, the room spins, my heel is sore", "feeling_faint", None),
+    ("hot flushes and night sweats with the menopause, the sole of my foot burns", "fever", None),
+    ("hot flushes and night sweats with the menopause, the sole of my foot burns", "red_hot_swollen_foot", None),
+    # worn out, not passed out; a star sign
+    ("i just collapsed on the couch after a 12 hour shift, my back aches", "fainted", None),
+    ("my horoscope for cancer says big changes, the ball of my foot burns", "cancer_history", None),
+    ("im a cancer patient still in treatment and theres a new pain in my spine", "cancer_history", True),
 ])
 def test_tenth_session_patterns(text, name, want):
     assert finding(text, name) is want

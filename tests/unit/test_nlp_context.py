@@ -1322,8 +1322,8 @@ def test_ninth_session_patterns(text, name, want):
     ("my feet get cold in winter but theyre a normal colour and warm up indoors", "cold_pale_foot", False),
     ("my fingers go white in the cold, but now my right foot is cold and pale and numb since an hour ago",
      "cold_pale_foot", True),
-    ("dizzy and sick with labyrinthitis all week, the room spins, my heel is sore", "feeling_faint", None),
-    ("hot flushes and night sweats with the menopause, the sole of my foot burns", "fever", None),
+    ("dizzy and sick with labyrinthitis all week, the room spins, my heel is sore", "feeling_faint", False),
+    ("hot flushes and night sweats with the menopause, the sole of my foot burns", "fever", False),
     ("hot flushes and night sweats with the menopause, the sole of my foot burns", "red_hot_swollen_foot", None),
     # worn out, not passed out; a star sign
     ("i just collapsed on the couch after a 12 hour shift, my back aches", "fainted", None),

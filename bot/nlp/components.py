@@ -267,17 +267,22 @@ def _implicit_proxy(doc: Doc, modifiers: List[ConTextModifier], targets: List[Sp
     None. A relative's illness alone ("my dad had back cancer", "my moms legs are both
     weak") stays someone else's."""
     family = [m for m in modifiers if m.category == "FAMILY"]
+    # "im her daughter": the writer's role says whom the message is for
+    role = any(m.category == "PROXY_ROLE" for m in modifiers)
     named = next((_person_named(doc, m) for m in family if _person_named(doc, m)), None)
     if named is None:
-        if family and len(doc) and doc[0].lower_ in _REPLY_OPENERS and all(
-                doc[m.modifier_span[0]].lower_ in _PROXY_POINTERS for m in family):
-            return set()
-        return None
+        pronouns_only = family and all(doc[m.modifier_span[0]].lower_ in _PROXY_POINTERS for m in family)
+        if not (pronouns_only and (role or len(doc) and doc[0].lower_ in _REPLY_OPENERS)):
+            return None
+        named = set()
     others = {i for m in family for i in range(*m.modifier_span)}
+    others |= {i for m in modifiers if m.category == "PROXY_ROLE" for i in range(*m.modifier_span)}
     if _writer_has_own_complaint(doc, targets, others):
         return None
+    if not named and not role:
+        return named  # a reply: "yes shes lost a stone"
     text = doc.text.lower()
-    if _HAPPENING_NOW.search(text):
+    if role or _HAPPENING_NOW.search(text):
         return named
     if not any(t.label_ in ("SYMPTOM", "GAIT", "REGION") for t in targets):
         return None

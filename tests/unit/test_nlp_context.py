@@ -1329,6 +1329,13 @@ def test_ninth_session_patterns(text, name, want):
     ("i just collapsed on the couch after a 12 hour shift, my back aches", "fainted", None),
     ("my horoscope for cancer says big changes, the ball of my foot burns", "cancer_history", None),
     ("im a cancer patient still in treatment and theres a new pain in my spine", "cancer_history", True),
+    # the writer's role says whom the message is for, unless they tell of their own complaint
+    ("shes been burning up since this morning, 39.2 and shaking. im her daughter", "fever", True),
+    ("dad blacked out last night, hes 78, in bed now. im his daughter", "fainted", True),
+    ("he has a fever, I'm his son but I'm asking for me: my left knee hurts", "fever", None),
+    # a steroid course taken once; chest pain the other week, over
+    ("steroids only once years ago, a 5 day course for my chest", "long_term_steroids", False),
+    ("had chest pain the other week, a&e said it was muscular, my heel hurts", "chest_pain", None),
 ])
 def test_tenth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -200,11 +200,12 @@ _FOR_THEM = re.compile(
     r"|\bshould (?:i|we)\b|\b(?:does|do|should) (?:he|she|they) need\b|\bcarer\b|\bresident\b|\bcare home\b"
     r"|\bnursing home\b|\blooking after\b|\blook after\b|\bkeep an eye\b|\bnext door\b|\bseen\b|\bhelp\b"
     r"|\w's \d{1,3}\b|\b(?:now|today|tonight|this morning|this evening|this afternoon|right now|at the moment|all week)\b"
-    r"|\b(?:he|she) says\b|\bsays (?:he|she)\b")
+    r"|\bsays\b|\bin (?:his|her|their) (?:[5-9]0s|sixties|seventies|eighties|nineties)\b")
 # An emergency happening now: the reason to write at once, whatever the complaint
 _HAPPENING_NOW = re.compile(
     r"\bcrushing\b|\b(?:cant|can't|cannot|barely|struggling to|hardly) breathe\b|\bscreaming\b|\bon the floor\b"
-    r"|\b(?:wont|won't) stop bleeding\b|\bwrong way\b")
+    r"|\b(?:wont|won't) stop bleeding\b|\b(?:cant|can't|cannot) stop (?:it|the) bleeding\b|\bwrong way\b"
+    r"|\bbone(?:'s| is)? (?:poking|sticking) out\b")
 
 
 def _writer_has_own_complaint(doc: Doc, targets: List[Span], others: Set[int]) -> bool:
@@ -216,8 +217,9 @@ def _writer_has_own_complaint(doc: Doc, targets: List[Span], others: Set[int]) -
         before = doc[i - 1].lower_ if i > 0 else ""
         if (word in _OWN_WORDS and before != "of" or word == "own" and before == "my") and i not in others:
             return True  # not "a friend of mine"
-        if word == "me" and before not in _ASK_WORDS and not (i + 1 < len(doc) and doc[i + 1].lower_ == "to"):
-            return True  # "for me", "me, i pulled my calf", "about me"
+        if word == "me" and before not in _ASK_WORDS and not (i + 1 < len(doc) and (
+                doc[i + 1].lower_ == "to" or i + 1 in others)):
+            return True  # "for me", "me, i pulled my calf", "about me"; not "me husband"
         if word == "my" or token.is_sent_start or before in _CLAUSE_MARKS:
             # "my left heel", or a complaint said bare: ". lower back aching for 3 weeks"
             # (bare after a relative and before "he" or "her", it is theirs: "my husband is
@@ -313,7 +315,7 @@ def _person_named(doc: Doc, modifier: ConTextModifier) -> Optional[Set[str]]:
         return None
     # "mum", "mother in law (77)" opening the message; "my 80 yo mum", "my 16yo daughter"
     opening = all(doc[i].is_punct or doc[i].lower_ in _OPENERS for i in range(0, start))
-    owned = any(doc[i].lower_ in ("my", "our") for i in range(max(0, start - 3), start))
+    owned = any(doc[i].lower_ in ("my", "our", "me") for i in range(max(0, start - 3), start))  # "me husband"
     if words[0] not in ("my", "our") and not opening and not owned:
         return None
     named = {w for w in words if w not in _PROXY_FILLER and w not in ("our",)}

@@ -1336,6 +1336,15 @@ def test_ninth_session_patterns(text, name, want):
     # a steroid course taken once; chest pain the other week, over
     ("steroids only once years ago, a 5 day course for my chest", "long_term_steroids", False),
     ("had chest pain the other week, a&e said it was muscular, my heel hurts", "chest_pain", None),
+    # what the person says, their age by decade, a carer's role to someone, asking for them to be seen
+    ("hubby says it feels like hes sitting on cotton wool down there and his back is agony", "saddle_numbness", True),
+    ("My mum is in her 80s and has thin bones, sharp pain in her upper back since she sneezed", "osteoporosis", True),
+    ("PA to a wheelchair user. His right foot has gone red, hot and swollen over 2 days", "red_hot_swollen_foot",
+     True),
+    ("my grandma has a wound on her big toe that we're dressing. I'm diabetic too but I'd like her seen this week",
+     "foot_wound", True),
+    ("me husband is 74, been on steroid tablets for years, felt a crack in his back bending down",
+     "long_term_steroids", True),
 ])
 def test_tenth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -1097,12 +1097,19 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
 
 
 def _vetoed(mention: Mention, name: str) -> bool:
-    """findings.yml vetoed_in_sentence: "lost a stone on a diet" is no weight loss (a no)."""
-    words = terms.finding_rules()["vetoed_in_sentence"].get(name)
-    if not words:
+    """findings.yml vetoed_in_sentence: "lost a stone on a diet" is no weight loss (a no);
+    vetoed_by_entry: "heartbroken, cant sleep" is no night pain."""
+    rules = terms.finding_rules()
+    words = rules["vetoed_in_sentence"].get(name)
+    by_entry = rules["vetoed_by_entry"].get(mention.key)
+    if not words and not by_entry:
         return False
     sentence = _sentence_text(mention.span)
-    return any(_affirmed_word(sentence, w) for w in words)
+    if words and any(_affirmed_word(sentence, w) for w in words):
+        return True
+    return bool(by_entry) and not any(re.search(rf"\b{re.escape(w)}\b", sentence)
+                                      for w in rules["vetoed_by_entry_unless"]) and any(
+        _affirmed_word(sentence, w) for w in by_entry)
 
 
 _DENIED_BEFORE = re.compile(r"(?:\b(?:not?|nt|without|never|nor|neither|havent|hasnt|isnt|wasnt|dont|didnt|doesnt|arent|"

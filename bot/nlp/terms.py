@@ -313,6 +313,9 @@ def finding_rules() -> Dict[str, Any]:
     _check(data.get("recent_last_month") or [], codes.FINDINGS, "recent_last_month")
     _check(data.get("chronic_is_not_new") or [], codes.FINDINGS, "chronic_is_not_new")
     _check(list(data.get("vetoed_in_sentence") or {}), codes.FINDINGS, "vetoed_in_sentence")
+    for key in data.get("vetoed_by_entry") or {}:
+        if key not in data["entities"]:
+            raise ValueError(f"vetoed_by_entry: unknown entry {key!r}")
     for group, regions in data["region_groups"].items():
         _check(regions, codes.REGIONS, f"region group {group}")
     for rule in data["derived"]:
@@ -343,6 +346,8 @@ def finding_rules() -> Dict[str, Any]:
         "region_groups": {name: frozenset(regions) for name, regions in data["region_groups"].items()},
         "derived": data["derived"],
         "vetoed_in_sentence": {name: tuple(words) for name, words in (data.get("vetoed_in_sentence") or {}).items()},
+        "vetoed_by_entry": {key: tuple(words) for key, words in (data.get("vetoed_by_entry") or {}).items()},
+        "vetoed_by_entry_unless": tuple(data.get("vetoed_by_entry_unless") or ()),
         "site_bound": frozenset(site_bound.get("findings") or []),
         "leak_of_wound": {key: frozenset(str(w).lower() for w in values)
                           for key, values in (data.get("leak_of_wound") or {}).items()},

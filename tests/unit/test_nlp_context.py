@@ -1345,6 +1345,12 @@ def test_ninth_session_patterns(text, name, want):
      "foot_wound", True),
     ("me husband is 74, been on steroid tablets for years, felt a crack in his back bending down",
      "long_term_steroids", True),
+    # sleep lost to grief, worry or a snoring partner is no night pain; with the pain it is
+    ("heartbroken over my ex, cant eat cant sleep", "night_pain", False),
+    ("my hubby snores so i get no sleep, my right thigh has a numb patch", "night_pain", False),
+    ("cant sleep, my lower back is agony", "night_pain", True),
+    ("so stressed i cant sleep and my back pain is worse than ever", "night_pain", True),
+    ("my back wakes me every night, im anxious about it", "night_pain", True),
 ])
 def test_tenth_session_patterns(text, name, want):
     assert finding(text, name) is want

@@ -1351,6 +1351,10 @@ def test_ninth_session_patterns(text, name, want):
     ("cant sleep, my lower back is agony", "night_pain", True),
     ("so stressed i cant sleep and my back pain is worse than ever", "night_pain", True),
     ("my back wakes me every night, im anxious about it", "night_pain", True),
+    # numbness or burning worse at night is no night pain; pain worse at night is
+    ("both feet numb and tingly, worse at night", "night_pain", False),
+    ("my lower back is worse at night", "night_pain", True),
+    ("sciatica down my left leg, tingling in my toes, worse at night", "night_pain", True),
 ])
 def test_tenth_session_patterns(text, name, want):
     assert finding(text, name) is want

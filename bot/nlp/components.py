@@ -212,6 +212,8 @@ def _writer_has_own_complaint(doc: Doc, targets: List[Span], others: Set[int]) -
     """The writer speaks of their own body or complaint. others: tokens of a cue of
     another person, where "i ..." stops ("i think my dad has a fever" is the dad's)."""
     starts = {t.start: t for t in targets if t.label_ in _OWN_TARGETS}
+    # the last "he" or "her" of the message, found once (not once per clause)
+    last_pointer = max((t.i for t in doc if t.lower_ in _PROXY_POINTERS), default=-1)
     for token in doc:
         word, i = token.lower_, token.i
         before = doc[i - 1].lower_ if i > 0 else ""
@@ -228,7 +230,7 @@ def _writer_has_own_complaint(doc: Doc, targets: List[Span], others: Set[int]) -
             while j < len(doc) and j not in starts and (doc[j].lower_ in _OWN_BETWEEN or doc[j].ent_type_ == "SIDE"):
                 j += 1
             if j in starts and j - i <= 4 and j not in others and (word == "my" or _bare_complaint(doc, starts, j) and not (
-                    _pointer_after(doc, j) and any(o < j for o in others))):
+                    last_pointer >= j and any(o < j for o in others))):
                 return True
         if word in _I_WORDS:
             nxt = [t.lower_ for t in doc[i + 1:i + 4] if t.lower_ not in ("m", "'m", "am")][:2]
@@ -252,10 +254,6 @@ def _bare_complaint(doc: Doc, starts: Dict[int, Span], j: int) -> bool:
         k in starts and starts[k].label_ == "REGION" for k in range(starts[j].end, min(len(doc), starts[j].end + 3)))
 
 
-def _pointer_after(doc: Doc, i: int) -> bool:
-    return any(t.lower_ in _PROXY_POINTERS for t in doc[i:])
-
-
 # "yes shes lost a stone", "no he hasnt": a reply about "he" or "she" alone answers the
 # assistant's question about the patient
 _REPLY_OPENERS = frozenset({"yes", "yeah", "yep", "yup", "yh", "ya", "no", "nope", "nah", "not", "ok", "okay"})
@@ -271,7 +269,7 @@ def _implicit_proxy(doc: Doc, modifiers: List[ConTextModifier], targets: List[Sp
     family = [m for m in modifiers if m.category == "FAMILY"]
     # "im her daughter": the writer's role says whom the message is for
     role = any(m.category == "PROXY_ROLE" for m in modifiers)
-    named = next((_person_named(doc, m) for m in family if _person_named(doc, m)), None)
+    named = next(filter(None, (_person_named(doc, m) for m in family)), None)
     if named is None:
         pronouns_only = family and all(doc[m.modifier_span[0]].lower_ in _PROXY_POINTERS for m in family)
         if not (pronouns_only and (role or len(doc) and doc[0].lower_ in _REPLY_OPENERS)):

@@ -16,7 +16,7 @@ capitalised word inside a sentence is a name ("Cath") and stays as it is. Every 
 # (no "from __future__ import annotations": spaCy validates the factory signature at runtime)
 
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import srsly
 from spacy.language import Language
@@ -61,6 +61,8 @@ class ClinicSpelling:
         self._ours = SpellChecker(language=None, distance=1)
         self._known: frozenset = frozenset()
         self._cache: Dict[str, Optional[str]] = {}
+        self._tokenizer = nlp.tokenizer
+        self._pieces: Dict[str, Tuple[str, str]] = {}
 
     def set_words(self, words: Iterable[str], keep: Iterable[str] = (),
                   respell: Optional[Dict[str, str]] = None) -> None:
@@ -73,6 +75,12 @@ class ClinicSpelling:
         self._ours.word_frequency.load_words(self.words)
         self._known = frozenset(self.words) | frozenset(self.keep)
         self._cache = {}
+        # our words the tokenizer splits in two ("doesnt" -> "does", "nt"; "cant" -> "ca", "nt")
+        self._pieces = {}
+        for word in self.words:
+            pieces = [t.lower_ for t in self._tokenizer(word)] if self._tokenizer is not None else [word]
+            if len(pieces) == 2:
+                self._pieces[word] = tuple(pieces)
 
     def correct(self, word: str) -> Optional[str]:
         """The clinical word ``word`` misspells, or None."""
@@ -94,11 +102,28 @@ class ClinicSpelling:
         return fixed
 
     def __call__(self, doc: Doc) -> Doc:
+        split = []
         for token in doc:
             lower = token.lower_
             name = token.is_title and not token.is_sent_start
             token.norm_ = (None if name else self.correct(lower)) or lower
+            if token.norm_ != lower and token.norm_ in self._pieces:
+                split.append(token)
+        if split:
+            self._split(doc, split)
         return doc
+
+    def _split(self, doc: Doc, tokens: List) -> None:
+        """"dosent" means "doesnt", which the tokenizer (and so every cue) has as "does" + "nt":
+        the misspelling is split the same way, its last piece as long as the word's."""
+        with doc.retokenize() as retokenizer:
+            for token in tokens:
+                head, tail = self._pieces[token.norm_]
+                text = token.text
+                if len(text) <= len(tail):
+                    continue
+                orths = [text[:-len(tail)], text[-len(tail):]]
+                retokenizer.split(token, orths, heads=[(token, 1), token], attrs={"NORM": [head, tail]})
 
     def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
         path = ensure_path(path)

@@ -1371,3 +1371,32 @@ def test_written_for_is_found_and_carried_to_the_next_message():
     assert extract("he has a fever too", written_for=["dad"]).written_for == ["dad"]
     # another relative stays someone else
     assert extract("his brother had cancer", written_for=["dad"]).findings.get("cancer_history") is None
+
+
+# -- the eleventh session ---------------------------------------------------------------------------
+@pytest.mark.parametrize("text, name, want", [
+    # a misspelt contraction is split as the tokenizer splits the word it means, so the
+    # cues written as "doesnt" / "havent" find it
+    ("the pain eases when i lie down, it dosent wake me at nite", "night_pain", False),
+    ("i havnet had a fever", "fever", False),
+    ("it doesnt wake me at night", "night_pain", False),
+    ("it wakes me at night", "night_pain", True),
+    ("my knee dosent feel stable", "giving_way", True),
+    # "for just one day" is how long; "just" alone still ends a scope ("no fever, just my back")
+    ("had a fever 3 days ago for just one day, none since", "fever", None),
+    ("had a fever, none since", "fever", None),
+    ("had a fever 2 days ago, still have it", "fever", True),
+    # a past illness explains it: past tense only
+    ("had a temperature last week but it was flu and it's gone", "fever", None),
+    ("fever last weekend, turned out it was a tummy bug", "fever", None),
+    ("i have a fever but its just the flu", "fever", True),
+])
+def test_eleventh_session_patterns(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_a_misspelt_contraction_keeps_its_text():
+    from bot.nlp.pipeline import build_pipeline
+    doc = build_pipeline()("it dosent wake me")
+    assert doc.text == "it dosent wake me"
+    assert [t.norm_ for t in doc] == ["it", "does", "nt", "wake", "me"]

@@ -1400,3 +1400,13 @@ def test_a_misspelt_contraction_keeps_its_text():
     doc = build_pipeline()("it dosent wake me")
     assert doc.text == "it dosent wake me"
     assert [t.norm_ for t in doc] == ["it", "does", "nt", "wake", "me"]
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # weight lost and partly put back on is over; "while i was" is a time, not a new clause
+    ("had covid 2 months ago, lost 10 lbs while i was sick and put some back on", "weight_loss", None),
+    ("lost 10 lbs without trying, still losing", "weight_loss", True),
+    ("no fever while i was away", "fever", False),
+])
+def test_eleventh_session_weight_and_time_clauses(text, name, want):
+    assert finding(text, name) is want

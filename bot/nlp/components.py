@@ -46,6 +46,9 @@ ANSWER_REACH = 8
 POSSESSIVE_REACH = 6
 _POSSESSIVE = ConTextRule("his / her", "FAMILY", direction="FORWARD", max_scope=POSSESSIVE_REACH,
                           terminated_by={"SELF"})
+# "I am the carer for my sister, who has a leg ulcer ... my own complaint is my heel": the
+# person cared for, in a message the writer writes for themselves, is someone else
+_CARED_PERSON = ConTextRule("person cared for", "FAMILY", direction="FORWARD", max_scope=10, terminated_by={"SELF"})
 _PROXY_POINTERS = frozenset({"he", "she", "his", "her", "their", "hes", "shes", "he's", "she's", "they", "him"})
 _OWNERS = frozenset({"his", "her", "their", "hes", "shes"})
 _BEFORE_PART = frozenset({"left", "right", "both", "lower", "upper", "low", "bad", "poor", "sore", "two", "whole",
@@ -185,7 +188,7 @@ _OWN_TARGETS = frozenset({"REGION", "SYMPTOM", "FINDING", "GAIT"})
 _OWN_BETWEEN = _BEFORE_PART | frozenset({"own", "big", "little", "l", "r", "achy", "painful", "dodgy", "stupid",
                                          "middle", "outer", "inner", "the", "just", "a", "an", "only"})
 _I_WORDS = frozenset({"i", "im", "ive", "id", "i'm", "i've", "i'd"})
-_I_REACH = 6  # how far after "i" a target still says what the writer has ("i have had a sore back")
+_I_REACH = 8  # how far after "i" a target still says what the writer has ("i have had a sore back")
 # "he asked me to", "rang me": the writer as the one asked, not the one who hurts
 _ASK_WORDS = frozenset({"asked", "rang", "called", "told", "tell", "help", "texted", "phoned", "wants", "wanted",
                         "let", "ask", "with", "gave", "give", "sent", "showed", "show", "woke", "wakes"})
@@ -243,6 +246,26 @@ def _writer_has_own_complaint(doc: Doc, targets: List[Span], others: Set[int]) -
                 if k in starts:
                     return True
     return False
+
+
+def _writer_names_own(doc: Doc, cues: List[ConTextModifier]) -> bool:
+    """"my own complaint is", "I have no ulcers myself", "as for me": a writer who says that
+    a complaint is their own writes for themselves, though they care for someone."""
+    first = min(m.modifier_span[0] for m in cues)
+    inside = {i for m in cues for i in range(*m.modifier_span)}
+    # after the cue ("ive had a dodgy knee myself but this is about my husband" is his);
+    # "a diabetic myself" says nothing of the complaint
+    for token in doc[first:]:
+        word, i = token.lower_, token.i
+        before = doc[i - 1].lower_ if i > 0 else ""
+        if i in inside:
+            continue
+        if word == "own" and before == "my" or word == "myself" and before in _FOR_MYSELF:
+            return True
+    return False
+
+
+_FOR_MYSELF = frozenset({"for", "about", "book", "booking", "asking", "writing", "me"})
 
 
 def _bare_complaint(doc: Doc, starts: Dict[int, Span], j: int) -> bool:
@@ -560,6 +583,14 @@ class ClinicContext:
         if children and _writer_speaks_of_self(doc, children):
             children = []
         earlier = doc.user_data.get(WRITTEN_FOR_BEFORE)
+        if (proxies or children) and _writer_names_own(doc, proxies + children):
+            # "I am the carer for my sister ... My own complaint is my heel"
+            modifiers = [m for m in modifiers if m not in proxies] + [
+                ConTextModifier(_CARED_PERSON, m.modifier_span[0], m.modifier_span[1], doc,
+                                *_scope(_CARED_PERSON, m.modifier_span[0], m.modifier_span[1], bounds[m.modifier_span[0]]))
+                for m in proxies]
+            modifiers.sort(key=lambda m: m.modifier_span)  # the scope and edge passes bisect on the starts
+            proxies = children = []
         if proxies or children:
             # "writing for mum: ... Mum's foot has gone cold": the person written for, named again
             named = {t.lower_ for m in proxies for t in doc[m.modifier_span[0]:m.modifier_span[1]]
@@ -607,8 +638,14 @@ class ClinicContext:
                 # "from the" + "bike seat". A cue that starts inside a target (the "n't"
                 # of "can't pee") is dropped.
                 if start in in_target:
-                    continue
-                end = next(i for i in range(start, end) if i in in_target)
+                    # "check my feet every day for" + "check my feet": a forward cue that runs
+                    # on past the target keeps the words after it ("every day for")
+                    rest = [i for i in range(start, end) if i not in in_target]
+                    if not (rule.direction == "FORWARD" and rest and rest == list(range(rest[0], end))):
+                        continue
+                    start = rest[0]
+                if any(i in in_target for i in range(start, end)):
+                    end = next(i for i in range(start, end) if i in in_target)
                 if rule.category == "NEGATED_EXISTENCE" and all(
                         doc[i].is_punct or doc[i].lower_ in _SUBJECTS for i in range(start, end)):
                     continue  # ", haven't" + "haven't had a wee", "he" + "hasnt been able to pee": what is left denies nothing

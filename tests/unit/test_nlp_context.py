@@ -1410,3 +1410,48 @@ def test_a_misspelt_contraction_keeps_its_text():
 ])
 def test_eleventh_session_weight_and_time_clauses(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # non-native and older wordings of time: "before 2 years", "it close good", "after physio it stop"
+    ("2 years before I had wound in sole of foot left, it close good. Now no wound.", "foot_wound", False),
+    ("After my baby was born I leak little pee when cough, but after physio it stop.", "urinary_incontinence", None),
+    ("After operation I had fever one week but it finish long time.", "fever", None),
+    ("I leak a little pee when I cough, it started last week", "urinary_incontinence", True),
+    # a date opening its sentence reaches past ", I"; a date ending a clause does not
+    ("Ten years ago, I had the chest pain and they make test of heart, all normal.", "chest_pain", None),
+    ("In 2019, I had a fever for weeks", "fever", None),
+    ("My husband had a fall last year, I have a fever now", "fever", True),
+    # "nor have I", "I have read that", advice to check for, the name of a list
+    ("I have never had cancer of any kind, nor have I been on steroids.", "long_term_steroids", False),
+    ("I have read that back pain with a temperature can signify an infection of the spine", "fever", None),
+    ("i check my feet every day for wounds", "foot_wound", None),
+    ("on prednisolone 5mg daily for 6 yrs, osteoporosis dx 2021", "osteoporosis", True),
+    ("gp said watch 4 feaver or nite sweats, nothin so far", "fever", None),
+    ("leaflet sez red flags r incontinance, numb groin, fevr. dont have any.", "saddle_numbness", None),
+    ("my foot is red and hot", "red_hot_swollen_foot", True),
+    # a joke, a film, a gardener, the weather
+    ("got bieber fever lol jk. left ankle pain", "fever", None),
+    ("Yesterday I watch film about car crash and I jump from sofa, now back pain", "major_trauma", None),
+    ("I had a car crash yesterday, no joke", "major_trauma", True),
+    ("I transplant trees in the park, is my job. My back is hurt low", "immunosuppression", None),
+    ("kidney transplant in 2019, back pain", "immunosuppression", True),
+])
+def test_eleventh_session_non_native_and_advice(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_a_carer_who_names_their_own_complaint_writes_for_themselves():
+    from bot.nlp import extract
+    text = ("I am the carer for my sister, who has a leg ulcer that I dress every morning. My own complaint "
+            "is a painful left heel of some four months' duration. I have no ulcers myself.")
+    ex = extract(text)
+    assert ex.written_for is None
+    assert ex.findings["new_foot_ulcer"].present is False
+    # without "my own", the carer writes for her
+    ex = extract("I am the carer for my sister, she has a new ulcer on her foot")
+    assert ex.written_for == ["sister"]
+    assert ex.findings["new_foot_ulcer"].present is True
+    # "myself" before the cue, or of a condition, does not say the complaint is the writer's
+    assert extract("ive had a dodgy knee myself for years but this is about my husband, he cant walk on his heels"
+                   ).written_for == ["husband"]

@@ -253,6 +253,7 @@ def _writer_names_own(doc: Doc, cues: List[ConTextModifier]) -> bool:
     a complaint is their own writes for themselves, though they care for someone."""
     first = min(m.modifier_span[0] for m in cues)
     inside = {i for m in cues for i in range(*m.modifier_span)}
+    starts = {ent.start: ent for ent in doc.ents if ent.label_ in _OWN_TARGETS}
     # after the cue ("ive had a dodgy knee myself but this is about my husband" is his);
     # "a diabetic myself" says nothing of the complaint
     for token in doc[first:]:
@@ -262,10 +263,29 @@ def _writer_names_own(doc: Doc, cues: List[ConTextModifier]) -> bool:
             continue
         if word == "own" and before == "my" or word == "myself" and before in _FOR_MYSELF:
             return True
+        if word == "i" and _has_now(doc, i + 1, starts):
+            return True  # "I'm her carer ... I've now got pain in my lower back"
     return False
 
 
 _FOR_MYSELF = frozenset({"for", "about", "book", "booking", "asking", "writing", "me"})
+# "i've now got", "i have", "i'm getting": the writer has it now
+_HAVE_NOW = frozenset({"'ve", "ve", "have", "now", "also", "got", "get", "been", "having", "getting", "developed",
+                       "started", "really", "a", "some", "bad", "terrible", "awful", "this", "myself", "too"})
+_HAVE_VERBS = frozenset({"'ve", "ve", "have", "got", "get", "having", "getting", "developed"})
+
+
+def _has_now(doc: Doc, i: int, starts: Dict[int, Span]) -> bool:
+    """"I've now got pain in my lower back": after "i", a have-verb and a complaint that
+    comes with "my" (the writer's own body)."""
+    verb = False
+    j = i
+    while j < len(doc) and j - i <= 4 and j not in starts and doc[j].lower_ in _HAVE_NOW:
+        verb = verb or doc[j].lower_ in _HAVE_VERBS
+        j += 1
+    if not verb or j not in starts or starts[j].label_ not in ("SYMPTOM", "FINDING"):
+        return False
+    return any(t.lower_ == "my" for t in doc[starts[j].start:min(len(doc), starts[j].end + 4)])
 
 
 def _bare_complaint(doc: Doc, starts: Dict[int, Span], j: int) -> bool:
@@ -414,7 +434,7 @@ def _opening_date_reaches_the_end(doc: Doc, modifier: ConTextModifier, bounds: L
         return
     start, _ = modifier.modifier_span
     sent_start, sent_end = bounds[start]
-    if doc[start].lower_ not in ("in", "back") or not all(
+    if doc[start].lower_ not in ("in", "back", "last") or not all(
             doc[i].is_punct or doc[i].lower_ in ("so", "and", "but", "well", "ok", "okay") for i in range(sent_start, start)):
         return
     modifier._scope_end = sent_end  # medspaCy has no setter

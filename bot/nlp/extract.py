@@ -127,8 +127,18 @@ _NO_ANSWERS = tuple(sorted((
     "i can feel it fine", "i can feel it", "no", "nope", "nah", "thankfully not", "luckily not",
     "fortunately not", "not so far", "not at the moment", "not at the minute", "not yet",
     "not that i know of", "not that i know", "not that i'm aware of", "not that im aware of", "not that i've noticed",
-    "not that ive noticed", "all normal", "all ok", "all okay", "all clear", "all negative", "none"),
+    "not that ive noticed", "all normal", "all ok", "all okay", "all clear", "all negative", "none",
+    "for now no", "for now not", "so far no", "so far not", "fortunately it does not", "fortunately it doesn't",
+    "fortunately it doesnt", "luckily it does not", "thankfully it does not", "is not like this", "it is not like this",
+    "its not like this", "it's not like this", "not like this", "nothing like that", "nothing like this", "i say no",
+    "i said no", "i answered no", "i do not have this", "i don't have this", "i dont have this"),
     key=len, reverse=True))
+# ... or says so later in the sentence: "I have read it carefully and have none of them",
+# "Fortunately it does not and I have not"
+_NO_IN_ANSWER = re.compile(
+    r"\b(?:none of (?:them|these|those|that|the above)|neither (?:of (?:them|these|those)|has happened|have happened"
+    r"|happened)|(?:have|got) none|nothing (?:like that|of the sort)|(?:i|it) (?:have|has|does|do|did) not"
+    r"|(?:i|it) (?:haven't|havent|hasn't|hasnt|doesn't|doesnt|didn't|didnt))\s*[.!]?\s*$")
 _NOT_AN_ANSWER = ("idea", "clue", "sure", "know", "think", "remember", "understand", "mean", "want", "need", "really know")
 
 
@@ -142,6 +152,10 @@ def _denied_next(span: Span) -> bool:
     if i >= len(doc):
         return False
     rest = doc.text[doc[i].idx:doc[i].idx + 60].lower()
+    sentence = _sentence_of(doc[i:i + 1])
+    if _NO_IN_ANSWER.search(sentence.text.lower()) and not any(
+            ent.start < sentence.end and ent.end > sentence.start and ent.ent_id_ != "ok" for ent in doc.ents):
+        return True
     for answer in _NO_ANSWERS:
         if rest.startswith(answer) and not rest[len(answer):len(answer) + 1].isalnum():
             after = rest[len(answer):].strip(" ,")
@@ -1270,11 +1284,19 @@ def _told_as_done(msg: _Message, mention: Mention) -> bool:
     return bool(_DONE_WORDS & set(before))
 
 
+# "not a high fever", "no major bleeding": a degree denied, not the finding
+_DEGREE = frozenset({"high", "bad", "big", "huge", "massive", "serious", "major", "severe", "raging", "terrible",
+                     "proper", "real", "much", "very", "great", "heavy", "lot", "significant", "massive"})
+
+
 def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str]) -> Dict[str, Finding]:
     findings: Dict[str, Finding] = {}
     earlier: List[Mention] = []
     list_denied: Set[int] = set()
     history_names = set(terms.finding_rules()["history_by_nature"])
+    # finding -> the sentences that say it is there; the last that denies it (and its words)
+    true_in: Dict[str, List[int]] = {}
+    denied_in: Dict[str, Tuple[int, str]] = {}
     for mention in msg.of(FINDING):
         # "due for my foot exam, no problems right now": a request is not denied by "fine"
         spec = terms.finding_specs()[mention.key]
@@ -1294,11 +1316,23 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
         if request and _told_as_done(msg, mention):
             continue  # "had a nerve block injection": care had (prior care), not a wish
         for name in _finding_names(msg, mention):
-            _set_finding(findings, name, present and not _vetoed(mention, name), msg.words(mention))
+            value = present and not _vetoed(mention, name)
+            _set_finding(findings, name, value, msg.words(mention))
+            if value:
+                true_in.setdefault(name, []).append(msg.sentence(mention).start)
+            elif ((mention.negated or spec["denies"]) and mention.about_patient and not mention.historical
+                  and name not in terms.finding_rules()["several_kinds"]  # a black spot, and "no redness"
+                  and not {t.lower_ for t in msg.doc[max(0, mention.start - 2):mention.start]} & _DEGREE):
+                denied_in[name] = (msg.sentence(mention).start, msg.words(mention))  # not "not a high fever"
         if not present and mention.negated and mention.about_patient:
             # "never had back surgery": so none lately either
             for name in spec["denied_also"]:
                 _set_finding(findings, name, False, msg.words(mention))
+    # "in 2017 I had a spinal infection with fevers ... I have had no fevers since": what the
+    # patient says of now, in a later sentence, is how it is now
+    for name, (sentence, words) in denied_in.items():
+        if name in findings and findings[name].present and all(start < sentence for start in true_in.get(name, ())):
+            findings[name] = Finding(present=False, words=words)
     for rule in terms.finding_rules()["derived"]:
         if (rule.get("gait") and rule["gait"] not in gait) or (rule.get("cause") and rule["cause"] not in causes):
             continue

@@ -37,10 +37,18 @@ def _shouted_contractions(nlp: Language) -> None:
             nlp.tokenizer.add_special_case(shouted, [{**piece, ORTH: piece[ORTH].upper()} for piece in pieces])
 
 
+def _sentence_final_abbreviations(nlp: Language) -> None:
+    """"go to A&E." is one token to spaCy (an abbreviation with a dot), so the sentence
+    never ends: split the full stop off."""
+    for word in ("A&E", "a&e", "A&e", "A+E", "a+e"):
+        nlp.tokenizer.add_special_case(word + ".", [{ORTH: word}, {ORTH: "."}])
+
+
 def _assemble(include_context: bool = True) -> Language:
     terms.check_codes()
     nlp = spacy.blank("en")
     _shouted_contractions(nlp)
+    _sentence_final_abbreviations(nlp)
     ends = list(Sentencizer.default_punct_chars) + list(terms.load("grammar")["sentence_ends"])
     nlp.add_pipe("sentencizer", config={"punct_chars": ends})
     if include_context:

@@ -312,6 +312,7 @@ def finding_rules() -> Dict[str, Any]:
     _check(data.get("recent_when_dated") or [], codes.FINDINGS, "recent_when_dated")
     _check(data.get("recent_last_month") or [], codes.FINDINGS, "recent_last_month")
     _check(data.get("chronic_is_not_new") or [], codes.FINDINGS, "chronic_is_not_new")
+    _check(data.get("several_kinds") or [], codes.FINDINGS, "several_kinds")
     _check(list(data.get("vetoed_in_sentence") or {}), codes.FINDINGS, "vetoed_in_sentence")
     for key in data.get("vetoed_by_entry") or {}:
         if key not in data["entities"]:
@@ -343,6 +344,7 @@ def finding_rules() -> Dict[str, Any]:
         "recent_when_dated": frozenset(data.get("recent_when_dated") or []),
         "recent_last_month": frozenset(data.get("recent_last_month") or []),
         "chronic_is_not_new": frozenset(data.get("chronic_is_not_new") or []),
+        "several_kinds": frozenset(data.get("several_kinds") or []),
         "region_groups": {name: frozenset(regions) for name, regions in data["region_groups"].items()},
         "derived": data["derived"],
         "vetoed_in_sentence": {name: tuple(words) for name, words in (data.get("vetoed_in_sentence") or {}).items()},

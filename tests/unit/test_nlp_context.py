@@ -1455,3 +1455,64 @@ def test_a_carer_who_names_their_own_complaint_writes_for_themselves():
     # "myself" before the cue, or of a condition, does not say the complaint is the writer's
     assert extract("ive had a dodgy knee myself for years but this is about my husband, he cant walk on his heels"
                    ).written_for == ["husband"]
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # said there, then denied in a later sentence: how it is now
+    ("Dear Sir or Madam, in 2017 I was treated for a spinal infection following an epidural during childbirth, with fevers and "
+     "severe pain. I made a full recovery and have had no fevers since.", "fever", False),
+    ("just worried because I read that back pain plus fever can mean an infection. I don't have a fever though.",
+     "fever", False),
+    ("my left foot went cold and blue once after a long flight. the foot is warm and a normal colour now.",
+     "cold_pale_foot", False),
+    # ... not a degree denied, nor a denial before the finding, nor another kind of colour change
+    ("I have a fever. Not a high fever though.", "fever", True),
+    ("no fever yesterday. Today I have a fever of 38.5", "fever", True),
+    ("my right big toe has a black spot, he's diabetic. no redness around it", "foot_color_change", True),
+    # over, told in a sentence of its own
+    ("Years ago I had numbness around my bottom for a few weeks after an operation. It settled completely.",
+     "saddle_numbness", None),
+    ("My bladder did not work after my operation and I needed a catheter for a few days; it recovered fully.",
+     "urinary_retention", None),
+    ("Last year I had a spell when the pain was completely out of control, 10/10, I ended up in A&E. "
+     "That is behind me.", "pain_uncontrolled", None),
+    # a stranger from work
+    ("a guy at my warehouse got a foot wound that went septic", "foot_wound", None),
+    ("a guy at work ran into me and my ankle is bleeding a lot", "uncontrolled_bleeding", True),
+])
+def test_eleventh_session_now_wins_and_over(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_a_carer_who_has_a_complaint_now_writes_for_themselves():
+    from bot.nlp import extract
+    ex = extract("My Mum is 83 with osteoporosis and I'm her carer, I lift her every day. I've now got pain in "
+                 "my lower back, about 6 weeks, 5/10.")
+    assert ex.written_for is None
+    assert ex.findings.get("osteoporosis") is None
+    # "I have" of something not the writer's own body leaves the message hers
+    assert extract("I'm her carer, she has osteoporosis and her back is agony since a fall today").written_for == []
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # advice, then an answer in the next sentence; "A&E." ends its sentence
+    ("The 111 lady tell me: if you have numb in saddle or problem with pee, go to A&E. I don't have this.",
+     "saddle_numbness", False),
+    ("Doctor in walk-in centre say me to come back if fever or if leg become weak. For now no.", "fever", False),
+    ("The leaflet lists warning signs such as fever, unexplained weight loss and pain at night. "
+     "I have read it carefully and have none of them.", "weight_loss", False),
+    ("The pharmacist said to see someone if I developed a temperature. Fortunately it does not and I have not.",
+     "fever", False),
+    # an answer that names a complaint of its own answers only that
+    ("they said ring if i get a fever. i have not been sleeping well", "fever", None),
+    ("go to A&E. I have a fever now", "fever", True),
+])
+def test_eleventh_session_answers_to_advice(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_a_and_e_with_a_full_stop_ends_the_sentence():
+    from bot.nlp.pipeline import build_pipeline
+    doc = build_pipeline()("told to go to A&E. I did")
+    assert [t.text for t in doc][4:6] == ["A&E", "."]
+    assert len(list(doc.sents)) == 2

@@ -1516,3 +1516,17 @@ def test_a_and_e_with_a_full_stop_ends_the_sentence():
     doc = build_pipeline()("told to go to A&E. I did")
     assert [t.text for t in doc][4:6] == ["A&E", "."]
     assert len(list(doc.sents)) == 2
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("ok long story. 2014 i broke my ankle badly, the bone came through the skin. now it swells", "open_fracture", None),
+    ("i broke my ankle today, the bone came through the skin", "open_fracture", True),
+    ("My physio told me long term steroids can thin the bones", "long_term_steroids", None),
+    ("a mate from those days just died of sepsis. my lower back aches", "current_infection", None),
+    ("I had a fever 2 weeks ago that's been and gone", "fever", None),
+    ("after the operation some weeks I cannot feel bladder, now it is ok", "urinary_retention", None),
+    ("I'm losing weight but it's because I'm grieving", "weight_loss", False),
+    ("I'm losing weight without trying", "weight_loss", True),
+])
+def test_eleventh_session_stories(text, name, want):
+    assert finding(text, name) is want

@@ -82,7 +82,7 @@ def to_rule(spec: Dict[str, Any]) -> ConTextRule:
         max_scope=spec.get("max_scope"),
         allowed_types=set(spec["allowed_types"]) if spec.get("allowed_types") else None,
         terminated_by=set(spec["terminated_by"]) if spec.get("terminated_by") else None,
-        metadata={key: spec[key] for key in ("back_to_comma", "forward_scope") if spec.get(key)} or None,
+        metadata={key: spec[key] for key in ("back_to_comma", "forward_scope", "story_end") if spec.get(key)} or None,
     )
 
 
@@ -435,7 +435,8 @@ def _opening_date_reaches_the_end(doc: Doc, modifier: ConTextModifier, bounds: L
     start, _ = modifier.modifier_span
     sent_start, sent_end = bounds[start]
     if doc[start].lower_ not in ("in", "back", "last") or not all(
-            doc[i].is_punct or doc[i].lower_ in ("so", "and", "but", "well", "ok", "okay") for i in range(sent_start, start)):
+            doc[i].is_punct or doc[i].lower_ in ("so", "and", "but", "well", "ok", "okay", "back", "way")
+            for i in range(sent_start, start)):
         return
     modifier._scope_end = sent_end  # medspaCy has no setter
 
@@ -491,6 +492,11 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
     # break ends scopes that run forward; looking back, the words are one clause.
     is_break = other.rule is _CLAUSE_BREAK
     if is_break and modifier.direction == "BACKWARD":
+        return
+    # "my knee dislocated and I fainted, but that was in 2011": the end of a story reaches
+    # back over its "and I" (a token-pattern break), not over "but" or "however"
+    if (modifier.direction == "BACKWARD" and (modifier.rule.metadata or {}).get("story_end")
+            and other.direction == "TERMINATE" and other.rule.pattern is not None):
         return
     if modifier.category == "CHRONIC":
         return  # "a bit of leaking when I sneeze but that's been since my kids": "but" brings it

@@ -1284,6 +1284,15 @@ def _told_as_done(msg: _Message, mention: Mention) -> bool:
     return bool(_DONE_WORDS & set(before))
 
 
+_NOW_WORDS = frozenset({"now", "anymore", "today", "currently", "nowadays", "presently"})
+
+
+def _said_now(msg: _Message, mention: Mention) -> bool:
+    """"not dizzy now", "no fever today": a denial that says it is of now."""
+    sentence = msg.sentence(mention)
+    return any(t.lower_ in _NOW_WORDS for t in msg.doc[max(sentence.start, mention.start - 3):min(sentence.end, mention.end + 2)])
+
+
 # "not a high fever", "no major bleeding": a degree denied, not the finding
 _DEGREE = frozenset({"high", "bad", "big", "huge", "massive", "serious", "major", "severe", "raging", "terrible",
                      "proper", "real", "much", "very", "great", "heavy", "lot", "significant", "massive"})
@@ -1319,19 +1328,22 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
             value = present and not _vetoed(mention, name)
             _set_finding(findings, name, value, msg.words(mention))
             if value:
-                true_in.setdefault(name, []).append(msg.sentence(mention).start)
+                true_in.setdefault(name, []).append((msg.sentence(mention).start, mention.start))
             elif ((mention.negated or spec["denies"]) and mention.about_patient and not mention.historical
                   and name not in terms.finding_rules()["several_kinds"]  # a black spot, and "no redness"
                   and not {t.lower_ for t in msg.doc[max(0, mention.start - 2):mention.start]} & _DEGREE):
-                denied_in[name] = (msg.sentence(mention).start, msg.words(mention))  # not "not a high fever"
+                denied_in[name] = (msg.sentence(mention).start, mention.start, _said_now(msg, mention),
+                                   msg.words(mention))  # not "not a high fever"
         if not present and mention.negated and mention.about_patient:
             # "never had back surgery": so none lately either
             for name in spec["denied_also"]:
                 _set_finding(findings, name, False, msg.words(mention))
     # "in 2017 I had a spinal infection with fevers ... I have had no fevers since": what the
     # patient says of now, in a later sentence, is how it is now
-    for name, (sentence, words) in denied_in.items():
-        if name in findings and findings[name].present and all(start < sentence for start in true_in.get(name, ())):
+    # ... or later in the sentence, with "now": "felt woozy yesterday but i'd not eaten, not dizzy now"
+    for name, (sentence, start, now, words) in denied_in.items():
+        if name in findings and findings[name].present and all(
+                said < sentence or now and at < start for said, at in true_in.get(name, ())):
             findings[name] = Finding(present=False, words=words)
     for rule in terms.finding_rules()["derived"]:
         if (rule.get("gait") and rule["gait"] not in gait) or (rule.get("cause") and rule["cause"] not in causes):

@@ -229,6 +229,8 @@ def context_rule_specs() -> List[Dict[str, Any]]:
             "back_to_comma": bool(group.get("back_to_comma")),
             # a shorter reach forward than back (components._forward_scope)
             "forward_scope": group.get("forward_scope"),
+            # said at the end of a story, it reaches back over "and i" / ", i" (components._limit_scope)
+            "story_end": bool(group.get("story_end")),
         }
         for text in phrases(group.get("phrases") or [], macros):
             if text not in seen:

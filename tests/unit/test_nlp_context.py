@@ -1530,3 +1530,18 @@ def test_a_and_e_with_a_full_stop_ends_the_sentence():
 ])
 def test_eleventh_session_stories(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # the end of a story reaches back over its "and I"; not over "but"
+    ("my right knee dislocated and I fainted, but that was in 2011 at a dance show.", "dislocation", None),
+    ("i blacked out in the shower on saturday, hospital said low blood pressure, been fine since.", "fainted", None),
+    ("my knee dislocated and I fainted, an hour ago", "dislocation", True),
+    # a denial of now, later in the same sentence
+    ("felt a bit woozy yesterday but i hadnt eaten, had a sandwich and was fine, not dizzy now.", "feeling_faint", False),
+    ("had a fever yesterday, no fever today", "fever", False),
+    ("no fever now, but I have a fever tonight", "fever", True),
+    ("i have a fever, no headache now", "fever", True),
+])
+def test_eleventh_session_story_ends_and_now(text, name, want):
+    assert finding(text, name) is want

@@ -1545,3 +1545,17 @@ def test_eleventh_session_stories(text, name, want):
 ])
 def test_eleventh_session_story_ends_and_now(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("Physiotherapist tell me: if you cannot walk on the heel, call. I can walk on heel, I test.", "gait", []),
+    ("I cannot walk on my heels since yesterday", "gait", ["heel_walk_difficulty"]),
+    ("if I walk more than 10 minutes I start limping", "gait", ["limping"]),
+])
+def test_eleventh_session_advice_to_you_for_gait(text, name, want):
+    assert facts(text).gait == want
+
+
+def test_if_you_know_what_i_mean_is_no_condition():
+    assert finding("everything works fine down there if u know what i mean, no problems in the bedroom",
+                   "sexual_dysfunction") is False

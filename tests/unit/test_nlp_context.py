@@ -1559,3 +1559,12 @@ def test_eleventh_session_advice_to_you_for_gait(text, name, want):
 def test_if_you_know_what_i_mean_is_no_condition():
     assert finding("everything works fine down there if u know what i mean, no problems in the bedroom",
                    "sexual_dysfunction") is False
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("I have MS and take steroids during flares, short courses only, never continuously.", "long_term_steroids", False),
+    ("on steroids long term for my lungs", "long_term_steroids", True),
+    ("been on prednisolone for 2 years", "long_term_steroids", True),
+])
+def test_eleventh_session_short_steroid_courses(text, name, want):
+    assert finding(text, name) is want

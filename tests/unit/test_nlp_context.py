@@ -1568,3 +1568,11 @@ def test_if_you_know_what_i_mean_is_no_condition():
 ])
 def test_eleventh_session_short_steroid_courses(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("numb bum after a long bike ride, goes after an hour", "saddle_numbness", False),
+    ("numb down below since yesterday, i cycle to work", "saddle_numbness", True),
+])
+def test_eleventh_session_saddle_numb_from_a_bike(text, name, want):
+    assert finding(text, name) is want

@@ -1576,3 +1576,11 @@ def test_eleventh_session_short_steroid_courses(text, name, want):
 ])
 def test_eleventh_session_saddle_numb_from_a_bike(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("we both have bad backs, my wife and me, but hers goes down both legs now", "bilateral_leg_symptoms", None),
+    ("mine goes down both legs, hers is fine", "bilateral_leg_symptoms", True),
+])
+def test_eleventh_session_hers_is_someone_elses(text, name, want):
+    assert finding(text, name) is want

@@ -186,7 +186,8 @@ def _points_at_patient(doc: Doc, modifier: ConTextModifier, named: Optional[Set[
 _OWN_WORDS = frozenset({"mine", "mines", "myself"})
 _OWN_TARGETS = frozenset({"REGION", "SYMPTOM", "FINDING", "GAIT"})
 _OWN_BETWEEN = _BEFORE_PART | frozenset({"own", "big", "little", "l", "r", "achy", "painful", "dodgy", "stupid",
-                                         "middle", "outer", "inner", "the", "just", "a", "an", "only"})
+                                         "middle", "outer", "inner", "the", "just", "a", "an", "only", "also", "and",
+                                         "plus", "still", "then"})
 _I_WORDS = frozenset({"i", "im", "ive", "id", "i'm", "i've", "i'd"})
 _I_REACH = 8  # how far after "i" a target still says what the writer has ("i have had a sore back")
 # "he asked me to", "rang me": the writer as the one asked, not the one who hurts

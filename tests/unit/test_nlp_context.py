@@ -1584,3 +1584,12 @@ def test_eleventh_session_saddle_numb_from_a_bike(text, name, want):
 ])
 def test_eleventh_session_hers_is_someone_elses(text, name, want):
     assert finding(text, name) is want
+
+
+def test_eleventh_session_a_complaint_after_also_is_the_writers():
+    from bot.nlp import extract
+    ex = extract("I lose 8 kg in 2 months and I don't try, not diet. Also back pain low since 6 weeks, "
+                 "worse in night. My mother have diabetes.")
+    assert ex.written_for is None
+    assert ex.findings["weight_loss"].present is True
+    assert ex.findings.get("diabetes") is None

@@ -1593,3 +1593,14 @@ def test_eleventh_session_a_complaint_after_also_is_the_writers():
     assert ex.written_for is None
     assert ex.findings["weight_loss"].present is True
     assert ex.findings.get("diabetes") is None
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("on methotrexate and prednisolone 7.5mg for years", "long_term_steroids", True),
+    ("on tacrolimus and a low dose of prednisolone ever since", "long_term_steroids", True),
+    ("been on high dose dexamethasone for 4 months", "long_term_steroids", True),
+    ("prednisone 20 mg, about 8 months now", "long_term_steroids", True),
+    ("had a shot of cortisone and prednisolone for 5 days", "long_term_steroids", False),
+])
+def test_eleventh_session_steroids_by_dose_and_time(text, name, want):
+    assert finding(text, name) is want

@@ -1604,3 +1604,26 @@ def test_eleventh_session_a_complaint_after_also_is_the_writers():
 ])
 def test_eleventh_session_steroids_by_dose_and_time(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # red flags as non-native and older writers put them
+    ("I take cortisone pills for my asthma 3 years, every day.", "long_term_steroids", True),
+    ("Yesterday I fall from roof, 3 meter, now the back is terrible pain", "major_trauma", True),
+    ("I am not have sensation in the private part and around the anus from this morning", "saddle_numbness", True),
+    ("my face left side is fall down and I cannot speak good from 1 hour", "stroke_signs", True),
+    ("since yesterday I have had great difficulty passing water; I simply cannot go, despite feeling full.",
+     "urinary_retention", True),
+    ("this morning I came over quite faint and had to sit on the floor.", "feeling_faint", True),
+    ("The pain is nine out of ten, and nothing I take touches it", "pain_uncontrolled", True),
+    ("left foot ice cold n white suddenly, cant move toes", "cold_pale_foot", True),
+    ("cant hold my poo since yday n lower back pain", "bowel_incontinence", True),
+    ("I have been incontinent of stool twice this week", "bowel_incontinence", True),
+    ("I have been incontinent of stool twice this week", "urinary_incontinence", None),
+])
+def test_eleventh_session_red_flags_in_other_words(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_eleventh_session_it_slap_on_floor_is_a_foot_slap():
+    assert "foot_slap" in facts("My left foot is fall when I walk, it slap on floor, start 5 days ago").gait

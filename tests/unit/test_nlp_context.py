@@ -1627,3 +1627,24 @@ def test_eleventh_session_red_flags_in_other_words(text, name, want):
 
 def test_eleventh_session_it_slap_on_floor_is_a_foot_slap():
     assert "foot_slap" in facts("My left foot is fall when I walk, it slap on floor, start 5 days ago").gait
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("fever free and havent been ill", "fever", False),
+    ("wouldn't say I've lost any weight, appetite's normal", "weight_loss", False),
+    ("none of: fever, weight loss, night sweats. just a stiff sore lower back", "weight_loss", False),
+    ("Cancer, thankfully not, I've never had it.", "cancer_history", False),
+    ("Incontinence isn't an issue for me.", "urinary_incontinence", False),
+    ("I keep thinking I've broken something because of thin bones.", "osteoporosis", None),
+    ("I was told to report any problems with erections or ejaculation.", "sexual_dysfunction", None),
+    ("GP advised that sudden weight loss would be a warning sign, so I'm monitoring it.", "weight_loss", None),
+    ("The website said chest pain with back pain can be serious so I'm telling you I haven't got any.",
+     "chest_pain", None),
+    ("i work nights on my feet so the pain is worst on the night shift", "night_pain", None),
+    # the same words of the patient's own
+    ("I have chest pain which can be serious", "chest_pain", True),
+    ("my back pain wakes me at night", "night_pain", True),
+    ("i've lost a stone without trying", "weight_loss", True),
+])
+def test_eleventh_session_quiet_mentions_in_every_syntax(text, name, want):
+    assert finding(text, name) is want

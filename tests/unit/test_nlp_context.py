@@ -1648,3 +1648,12 @@ def test_eleventh_session_it_slap_on_floor_is_a_foot_slap():
 ])
 def test_eleventh_session_quiet_mentions_in_every_syntax(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("back pain w numbness in both my calf and foot on the right", "bilateral_leg_symptoms", None),
+    ("bad back, both my thigh and my shin hurt on the left side.", "bilateral_leg_symptoms", None),
+    ("back and both legs hurt", "bilateral_leg_symptoms", True),
+])
+def test_eleventh_session_both_parts_of_one_leg(text, name, want):
+    assert finding(text, name) is want

@@ -250,8 +250,9 @@ def _writer_has_own_complaint(doc: Doc, targets: List[Span], others: Set[int]) -
 
 
 def _writer_names_own(doc: Doc, cues: List[ConTextModifier]) -> bool:
-    """"my own complaint is", "I have no ulcers myself", "as for me": a writer who says that
-    a complaint is their own writes for themselves, though they care for someone."""
+    """"my own complaint is", "asking for myself", "I've now got pain in my lower back": a
+    writer who says, after the cue of someone they care for, that a complaint is their own
+    writes for themselves."""
     first = min(m.modifier_span[0] for m in cues)
     inside = {i for m in cues for i in range(*m.modifier_span)}
     starts = {ent.start: ent for ent in doc.ents if ent.label_ in _OWN_TARGETS}

@@ -1290,12 +1290,13 @@ _NOW_WORDS = frozenset({"now", "anymore", "today", "currently", "nowadays", "pre
 def _said_now(msg: _Message, mention: Mention) -> bool:
     """"not dizzy now", "no fever today": a denial that says it is of now."""
     sentence = msg.sentence(mention)
-    return any(t.lower_ in _NOW_WORDS for t in msg.doc[max(sentence.start, mention.start - 3):min(sentence.end, mention.end + 2)])
+    near = msg.doc[max(sentence.start, mention.start - 3):min(sentence.end, mention.end + 2)]
+    return any(t.lower_ in _NOW_WORDS for t in near)
 
 
 # "not a high fever", "no major bleeding": a degree denied, not the finding
 _DEGREE = frozenset({"high", "bad", "big", "huge", "massive", "serious", "major", "severe", "raging", "terrible",
-                     "proper", "real", "much", "very", "great", "heavy", "lot", "significant", "massive"})
+                     "proper", "real", "much", "very", "great", "heavy", "lot", "significant"})
 
 
 def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str]) -> Dict[str, Finding]:
@@ -1303,9 +1304,10 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
     earlier: List[Mention] = []
     list_denied: Set[int] = set()
     history_names = set(terms.finding_rules()["history_by_nature"])
-    # finding -> the sentences that say it is there; the last that denies it (and its words)
-    true_in: Dict[str, List[int]] = {}
-    denied_in: Dict[str, Tuple[int, str]] = {}
+    # finding -> (sentence start, token) of each mention that says it is there; and of the last
+    # that denies it, with whether it says "now" and its words
+    true_in: Dict[str, List[Tuple[int, int]]] = {}
+    denied_in: Dict[str, Tuple[int, int, bool, str]] = {}
     for mention in msg.of(FINDING):
         # "due for my foot exam, no problems right now": a request is not denied by "fine"
         spec = terms.finding_specs()[mention.key]
@@ -1338,9 +1340,9 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
             # "never had back surgery": so none lately either
             for name in spec["denied_also"]:
                 _set_finding(findings, name, False, msg.words(mention))
-    # "in 2017 I had a spinal infection with fevers ... I have had no fevers since": what the
-    # patient says of now, in a later sentence, is how it is now
-    # ... or later in the sentence, with "now": "felt woozy yesterday but i'd not eaten, not dizzy now"
+    # What the patient says of now is how it is now: a denial in a later sentence ("in 2017 I had
+    # a spinal infection with fevers ... I have had no fevers since"), or later in the same one
+    # with "now" ("felt woozy yesterday but i'd not eaten, not dizzy now")
     for name, (sentence, start, now, words) in denied_in.items():
         if name in findings and findings[name].present and all(
                 said < sentence or now and at < start for said, at in true_in.get(name, ())):

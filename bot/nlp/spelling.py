@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import srsly
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.util import ensure_path
 from spellchecker import SpellChecker
 
@@ -113,7 +113,7 @@ class ClinicSpelling:
             self._split(doc, split)
         return doc
 
-    def _split(self, doc: Doc, tokens: List) -> None:
+    def _split(self, doc: Doc, tokens: List[Token]) -> None:
         """"dosent" means "doesnt", which the tokenizer (and so every cue) has as "does" + "nt":
         the misspelling is split the same way, its last piece as long as the word's."""
         with doc.retokenize() as retokenizer:

@@ -1635,14 +1635,17 @@ def test_eleventh_session_it_slap_on_floor_is_a_foot_slap():
     ("none of: fever, weight loss, night sweats. just a stiff sore lower back", "weight_loss", False),
     ("Cancer, thankfully not, I've never had it.", "cancer_history", False),
     ("Incontinence isn't an issue for me.", "urinary_incontinence", False),
-    ("I keep thinking I've broken something because of thin bones.", "osteoporosis", None),
+    ("I keep thinking I have thin bones", "osteoporosis", None),
+    ("I keep worrying it's an infection - my temperature was 38.9 this morning", "fever", True),
     ("I was told to report any problems with erections or ejaculation.", "sexual_dysfunction", None),
     ("GP advised that sudden weight loss would be a warning sign, so I'm monitoring it.", "weight_loss", None),
-    ("The website said chest pain with back pain can be serious so I'm telling you I haven't got any.",
-     "chest_pain", None),
+    # ... but what the patient has and fears is serious is still had
+    ("I have chest pain and I think it could be serious", "chest_pain", True),
+    ("the GP advised that I have a fever and should rest", "fever", True),
+    ("I keep thinking its nothing and i cant feel my bum since this morning", "saddle_numbness", True),
     ("i work nights on my feet so the pain is worst on the night shift", "night_pain", None),
     # the same words of the patient's own
-    ("I have chest pain which can be serious", "chest_pain", True),
+    ("i've lost a stone without trying, which would be a red flag they said", "weight_loss", True),
     ("my back pain wakes me at night", "night_pain", True),
     ("i've lost a stone without trying", "weight_loss", True),
 ])

@@ -1343,8 +1343,9 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
     # What the patient says of now is how it is now: a denial in a later sentence ("in 2017 I had
     # a spinal infection with fevers ... I have had no fevers since"), or later in the same one
     # with "now" ("felt woozy yesterday but i'd not eaten, not dizzy now")
+    # (A history stays a history: "I had breast cancer in 2019. No cancer now, all clear.")
     for name, (sentence, start, now, words) in denied_in.items():
-        if name in findings and findings[name].present and all(
+        if name in findings and findings[name].present and name not in history_names and all(
                 said < sentence or now and at < start for said, at in true_in.get(name, ())):
             findings[name] = Finding(present=False, words=words)
     for rule in terms.finding_rules()["derived"]:

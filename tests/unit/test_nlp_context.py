@@ -1541,6 +1541,8 @@ def test_eleventh_session_stories(text, name, want):
     ("felt a bit woozy yesterday but i hadnt eaten, had a sandwich and was fine, not dizzy now.", "feeling_faint", False),
     ("had a fever yesterday, no fever today", "fever", False),
     ("no fever now, but I have a fever tonight", "fever", True),
+    ("I had breast cancer in 2019. No cancer now, all clear.", "cancer_history", True),
+    ("I had breast cancer, cancer free for 5 years now", "cancer_history", True),
     ("i have a fever, no headache now", "fever", True),
 ])
 def test_eleventh_session_story_ends_and_now(text, name, want):
@@ -1634,6 +1636,8 @@ def test_eleventh_session_it_slap_on_floor_is_a_foot_slap():
     ("wouldn't say I've lost any weight, appetite's normal", "weight_loss", False),
     ("none of: fever, weight loss, night sweats. just a stiff sore lower back", "weight_loss", False),
     ("Cancer, thankfully not, I've never had it.", "cancer_history", False),
+    ("I have a fever, thankfully not high", "fever", True),
+    ("I'd like to report any changes: now both legs are numb", "bilateral_leg_symptoms", True),
     ("Incontinence isn't an issue for me.", "urinary_incontinence", False),
     ("I keep thinking I have thin bones", "osteoporosis", None),
     ("I keep worrying it's an infection - my temperature was 38.9 this morning", "fever", True),

@@ -1294,6 +1294,16 @@ def _said_now(msg: _Message, mention: Mention) -> bool:
     return any(t.lower_ in _NOW_WORDS for t in near)
 
 
+_BEFORE_WORDS = frozenset({"yesterday", "before", "earlier", "ago", "last", "previously", "used", "til", "till",
+                           "until", "then", "was", "were"})
+
+
+def _said_before(msg: _Message, mention: Mention) -> bool:
+    """"Temperature was normal yesterday": a denial of an earlier time, not of now."""
+    words = {t.lower_ for t in msg.sentence(mention)}
+    return bool(words & _BEFORE_WORDS) and not words & _NOW_WORDS
+
+
 # "not a high fever", "no major bleeding": a degree denied, not the finding
 _DEGREE = frozenset({"high", "bad", "big", "huge", "massive", "serious", "major", "severe", "raging", "terrible",
                      "proper", "real", "much", "very", "great", "heavy", "lot", "significant"})
@@ -1333,6 +1343,7 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
                 true_in.setdefault(name, []).append((msg.sentence(mention).start, mention.start))
             elif ((mention.negated or spec["denies"]) and mention.about_patient and not mention.historical
                   and name not in terms.finding_rules()["several_kinds"]  # a black spot, and "no redness"
+                  and not _said_before(msg, mention)  # "Temperature was normal yesterday"
                   and not {t.lower_ for t in msg.doc[max(0, mention.start - 2):mention.start]} & _DEGREE):
                 denied_in[name] = (msg.sentence(mention).start, mention.start, _said_now(msg, mention),
                                    msg.words(mention))  # not "not a high fever"

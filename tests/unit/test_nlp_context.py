@@ -1542,6 +1542,7 @@ def test_eleventh_session_stories(text, name, want):
     ("had a fever yesterday, no fever today", "fever", False),
     ("no fever now, but I have a fever tonight", "fever", True),
     ("I had breast cancer in 2019. No cancer now, all clear.", "cancer_history", True),
+    ("I have a fever of 38.5. Temperature was normal yesterday", "fever", True),
     ("I had breast cancer, cancer free for 5 years now", "cancer_history", True),
     ("i have a fever, no headache now", "fever", True),
 ])

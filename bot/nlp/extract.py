@@ -151,11 +151,10 @@ def _denied_next(span: Span) -> bool:
         i += 1
     if i >= len(doc):
         return False
-    rest = doc.text[doc[i].idx:doc[i].idx + 60].lower()
     sentence = _sentence_of(doc[i:i + 1])
-    if _NO_IN_ANSWER.search(sentence.text.lower()) and not any(
-            ent.start < sentence.end and ent.end > sentence.start and ent.ent_id_ != "ok" for ent in doc.ents):
+    if _NO_IN_ANSWER.search(sentence.text.lower()) and _names_nothing(doc, sentence.start, sentence.end):
         return True
+    rest = doc.text[doc[i].idx:doc[i].idx + 60].lower()
     for answer in _NO_ANSWERS:
         if rest.startswith(answer) and not rest[len(answer):len(answer) + 1].isalnum():
             after = rest[len(answer):].strip(" ,")
@@ -165,9 +164,14 @@ def _denied_next(span: Span) -> bool:
             end = i
             while end < len(doc) and doc[end].text not in (",", ".", "?", "!", ";"):
                 end += 1
-            # ("all normal" is itself a mention: one that says fine)
-            return not any(ent.start < end and ent.end > i and ent.ent_id_ != "ok" for ent in doc.ents)
+            return _names_nothing(doc, i, end)
     return False
+
+
+def _names_nothing(doc: Doc, start: int, end: int) -> bool:
+    """No mention between the tokens start and end ("all normal" is itself a mention: one
+    that says fine, which names nothing)."""
+    return not any(ent.start < end and ent.end > start and ent.ent_id_ != "ok" for ent in doc.ents)
 
 
 # Said to be back after being over: "the tingling I had years ago is back since friday",
@@ -1314,6 +1318,7 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
     earlier: List[Mention] = []
     list_denied: Set[int] = set()
     history_names = set(terms.finding_rules()["history_by_nature"])
+    several_kinds = terms.finding_rules()["several_kinds"]
     # finding -> (sentence start, token) of each mention that says it is there; and of the last
     # that denies it, with whether it says "now" and its words
     true_in: Dict[str, List[Tuple[int, int]]] = {}
@@ -1342,7 +1347,7 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
             if value:
                 true_in.setdefault(name, []).append((msg.sentence(mention).start, mention.start))
             elif ((mention.negated or spec["denies"]) and mention.about_patient and not mention.historical
-                  and name not in terms.finding_rules()["several_kinds"]  # a black spot, and "no redness"
+                  and name not in several_kinds  # a black spot, and "no redness"
                   and not _said_before(msg, mention)  # "Temperature was normal yesterday"
                   and not {t.lower_ for t in msg.doc[max(0, mention.start - 2):mention.start]} & _DEGREE):
                 denied_in[name] = (msg.sentence(mention).start, mention.start, _said_now(msg, mention),

@@ -54,7 +54,8 @@ EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
                            "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19",
                            "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27",
                            "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34",
-                           "dev35", "dev36", "dev37", "dev38", "dev39", "dev40", "dev41", "dev42", "dev43", "dev44", "dev45", "dev46", "dev47", "dev48", "dev49")
+                           "dev35", "dev36", "dev37", "dev38", "dev39", "dev40", "dev41", "dev42", "dev43", "dev44", "dev45", "dev46", "dev47", "dev48", "dev49",
+                           "dev50", "dev51", "dev52")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -735,7 +736,10 @@ SET_ROLES = {
     "dev46": "development (tuned on): red-flag words that must not fire, from non-native writers, older patients and typists, first measured blind",
     "dev47": "development (tuned on): long stories over time (what was, what is, what others have), first measured blind",
     "dev48": "development (tuned on): one-message openings with three or more facts and one quiet red-flag mention in every syntax, first measured blind",
-    "dev49": "development (tuned on once; to tune on): back and foot together (sides, both legs, numb feet, weakness, gait, saddle), first measured blind",
+    "dev49": "development (tuned on): back and foot together (sides, both legs, numb feet, weakness, gait, saddle), first measured blind",
+    "dev50": "development (tuned on): written from papers and results (letters, scan reports, abbreviations), first measured blind",
+    "dev51": "development (tuned on): checked for, at risk of, prevented, treated for something else, first measured blind",
+    "dev52": "development (tuned on): worried writers (read online, feared, asked, lists ticked off), first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
     "blind4": "blind (written without seeing the extractor; measured at a session's start and end only, never tuned on)",
     "blind5": "blind (written without seeing the extractor; measured at a session's end only, never tuned on)",

@@ -559,6 +559,7 @@ def _resolve_sides(msg: _Message) -> None:
         if msg.sides[id(region)] is None and id(region) not in past_sided:
             msg.sides[id(region)] = _side_default(msg, region, msg.regions[:index])
     _side_spread(msg)
+    _side_course(msg)
 
 
 def _side_spread(msg: _Message) -> None:
@@ -575,6 +576,58 @@ def _side_spread(msg: _Message) -> None:
         if earlier and msg.sides.get(id(earlier[-1])) in ("left", "right") and msg.sides[id(earlier[-1])] != side.key:
             msg.sides[id(earlier[-1])] = "both"
             msg.used_sides.add(id(side))
+
+
+_POSSESSIVES = frozenset({"my", "the", "his", "her", "their", "your", "a", "one", "in", "on"})
+
+
+def _words_before(msg: _Message, region: Mention, count: int = 6) -> str:
+    """The words just before a region, its side and possessive left out: "only the right
+    leg" -> "... only"."""
+    words: List[str] = []
+    i = region.start - 1
+    while i >= 0 and len(words) < count:
+        mention = msg.owner.get(i)
+        if not words and mention is not None and mention.label == SIDE:
+            i = mention.start - 1
+            continue
+        if not words and mention is None and msg.doc[i].lower_ in _POSSESSIVES:
+            i -= 1
+            continue
+        words.append(msg.doc[i].lower_)
+        i -= 1
+    return " ".join(reversed(words))
+
+
+def _side_course(msg: _Message) -> None:
+    """Sides over time. A later side of the same region joins the earlier one ("sciatica
+    started in my left leg, now the right leg has it too"), is now the only one ("it was
+    in both legs last month but now it's only the right leg"), or the complaint has left
+    the earlier one ("the pain moved from my left leg to my right leg")."""
+    grammar = terms.grammar()
+    sided = [r for r in msg.regions if r.key in codes.SIDED_REGIONS and r.current]
+    for index, region in enumerate(sided):
+        side = msg.sides.get(id(region))
+        earlier = [r for r in sided[:index] if r.key == region.key and msg.sides.get(id(r))]
+        if side not in ("left", "right", "both") or not earlier:
+            continue
+        before = earlier[-1]
+        after = " ".join(t.lower_ for t in msg.doc[region.end:region.end + 5])
+        if (msg.sides[id(before)] in ("left", "right") and side in ("left", "right") and side != msg.sides[id(before)]
+                and any(after == w or after.startswith(w + " ") for w in grammar["side_joins"])):
+            msg.sides[id(before)] = "both"
+            continue
+        between = " " + " ".join(t.lower_ for t in msg.doc[before.end:region.start]) + " "
+        said_before = " " + _words_before(msg, region)
+        if (any(said_before.endswith(" " + w) for w in grammar["side_only"])
+                and any(f" {w} " in between for w in grammar["side_now"])):
+            for other in earlier:
+                msg.sides[id(other)] = None
+    for index, region in enumerate(sided):
+        said_before = " " + _words_before(msg, region)
+        if (any(said_before.endswith(" " + w) for w in grammar["side_left_from"])
+                and any(r.key == region.key and msg.sides.get(id(r)) for r in sided[index + 1:])):
+            msg.sides[id(region)] = None
 
 
 def _side_inside(region: Mention) -> Optional[str]:
@@ -595,12 +648,25 @@ def _side_before(msg: _Message, region: Mention, past_sided: Optional[Set[int]] 
         if mention is not None and mention.label == REGION:
             return None
         if mention is not None and mention.label == SIDE and not mention.negated:
+            if _lone_side_too(msg, mention):
+                return None  # "now it's spreading to the left too, back pain": the leg's side
             msg.used_sides.add(id(mention))
             if mention.historical and past_sided is not None:
                 past_sided.add(id(region))  # the side it was, not the side it is: none said now
                 return None
             return mention.key
     return None
+
+
+def _lone_side_too(msg: _Message, side: Mention) -> bool:
+    """A side followed by "too" and a stop: said of a region before it."""
+    follow = [t for t in msg.doc[side.end:side.end + 4]]
+    for length in (1, 2, 3):
+        words = " ".join(t.lower_ for t in follow[:length])
+        if words in terms.grammar()["side_too"] and (
+                len(follow) == length or follow[length].is_punct):
+            return True
+    return False
 
 
 def _side_after(msg: _Message, region: Mention) -> Optional[str]:

@@ -1665,3 +1665,84 @@ def test_eleventh_session_quiet_mentions_in_every_syntax(text, name, want):
 ])
 def test_eleventh_session_both_parts_of_one_leg(text, name, want):
     assert finding(text, name) is want
+
+
+# -- the twelfth session ------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, name, want", [
+    # a later side joins the earlier one ...
+    ("sciatica started in my left leg 3 weeks ago and now the right leg has it too", "bilateral_leg_symptoms", True),
+    ("my right leg went numb first and now its spreading to the left too, back pain", "bilateral_leg_symptoms",
+     True),
+    ("Had a sciatica flare, left leg down to my foot, and now the right leg has started too.",
+     "bilateral_leg_symptoms", True),
+    # ... is now the only one ...
+    ("pain was in both legs last month but now its only the right leg", "bilateral_leg_symptoms", None),
+    ("pain in both legs and only the right leg is numb", "bilateral_leg_symptoms", True),  # no "now": both
+    # ... or the complaint has left it
+    ("the pain moved from my left leg to my right leg, the left is fine now", "bilateral_leg_symptoms", None),
+    ("the tingling moved from my right leg to my left leg", "bilateral_leg_symptoms", None),
+    ("pain from my left leg to my right leg", "bilateral_leg_symptoms", True),
+    # the same sides said at once are both
+    ("pain in my left leg and my right leg", "bilateral_leg_symptoms", True),
+    ("numbness in my left leg, and the right leg too", "bilateral_leg_symptoms", True),
+    ("numbness in my left leg and my right leg", "bilateral_leg_symptoms", True),
+    # both ankles or feet weak: weakness in both legs
+    ("weak in both ankles since my back went on tuesday", "weakness_both_legs", True),
+    ("weak in both ankles since my back went on tuesday", "bilateral_leg_symptoms", True),
+    ("my right ankle is weak", "weakness_both_legs", None),
+    # pins and needles or numbness in the bottom (NHS: "around your genitals or buttocks")
+    ("pins and needles in my backside and lower back pain", "saddle_numbness", True),
+    ("my bum cheeks feel a bit numb and my back hurts since yesterday", "saddle_numbness", True),
+    ("since my back went i cant feel much down there", "saddle_numbness", True),
+    ("pins and needles in my left buttock and down my leg", "saddle_numbness", None),
+    # a question about people in general
+    ("Do people get foot drop from this? I haven't got it, my feet lift fine", "weakness_both_legs", None),
+])
+def test_twelfth_session_sides_over_time(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_a_side_with_too_belongs_to_the_region_before_it():
+    from bot.nlp import extract
+    ex = extract("my right leg went numb first and now its spreading to the left too, back pain")
+    assert ex.site_sides.get("back") in (None, "midline")
+    assert ex.site_sides["leg"] == "both"
+
+
+def test_the_side_the_pain_left_is_not_a_side_now():
+    from bot.nlp import extract
+    ex = extract("the pain moved from my left leg to my right leg")
+    assert ex.site_sides["leg"] == "right"
+    assert "bilateral_leg_symptoms" not in ex.findings
+    ex = extract("pain was in both legs last month but now its only the right leg")
+    assert ex.site_sides["leg"] == "right"
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # tested for, checked for, awaited: not had
+    ("Had the foot xray and bloods for infection in the bone, both fine.", "current_infection", None),
+    ("They checked me for a clot in my calf", "cold_pale_foot", None),
+    ("bloods show an infection, on iv antibiotics", "current_infection", True),
+    # careful about, prone to, to prevent another: the risk, not the thing
+    ("My husband is on chemo so I'm super careful about infections", "current_infection", None),
+    ("I take aspirin to stop another stroke", "stroke_signs", None),
+    ("the surgeon said my disc could cause a foot drop one day", "weakness_both_legs", None),
+    # a list said normal after it
+    ("Been keeping an eye on my bowels and bladder since the back went, both normal.", "urinary_retention", None),
+    ("bladder and bowels both fine", "bowel_incontinence", False),
+    ("I can't control my bladder and my legs are both numb", "urinary_incontinence", True),
+    # over: closed, gone the next day
+    ("wound closed, no redness. right big toe still aches", "foot_wound", None),
+    ("The numbness down below was during labour with the epidural and went the next day.", "saddle_numbness", None),
+    ("numbness down below since this morning", "saddle_numbness", True),
+    # look-alikes: chemo for MS, a faint with needles as always, weight lost on purpose, bone tablets as a precaution
+    ("I'm on chemo tablets for my MS, not cancer, I've never had cancer.", "cancer_history", False),
+    ("I'm on chemo for breast cancer", "cancer_history", True),
+    ("Fainted at my blood test last week, I always do with needles.", "fainted", False),
+    ("passed out at my blood test this morning and hit my back on the chair", "fainted", True),
+    ("The weight loss is deliberate!! 3 stone down on the injections", "weight_loss", False),
+    ("Been on bone tablets (alendronic acid) just as a precaution, my scan was borderline.", "osteoporosis", False),
+    ("I'm on alendronic acid for my osteoporosis", "osteoporosis", True),
+])
+def test_twelfth_session_checked_for_at_risk_and_over(text, name, want):
+    assert finding(text, name) is want

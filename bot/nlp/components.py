@@ -82,7 +82,8 @@ def to_rule(spec: Dict[str, Any]) -> ConTextRule:
         max_scope=spec.get("max_scope"),
         allowed_types=set(spec["allowed_types"]) if spec.get("allowed_types") else None,
         terminated_by=set(spec["terminated_by"]) if spec.get("terminated_by") else None,
-        metadata={key: spec[key] for key in ("back_to_comma", "forward_scope", "story_end") if spec.get(key)} or None,
+        metadata={key: spec[key] for key in ("back_to_comma", "forward_scope", "story_end", "list_intro")
+                  if spec.get(key)} or None,
     )
 
 
@@ -494,6 +495,10 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
     # break ends scopes that run forward; looking back, the words are one clause.
     is_break = other.rule is _CLAUSE_BREAK
     if is_break and modifier.direction == "BACKWARD":
+        return
+    # "no to all of: numb bum, wetting myself, not feeling when I need a poo, weak legs": a
+    # list runs on over its commas, its "my"s and its own "not"s
+    if (modifier.rule.metadata or {}).get("list_intro") and (is_break or other.category == modifier.category):
         return
     # "my knee dislocated and I fainted, but that was in 2011": the end of a story reaches
     # back over its "and I" (a token-pattern break), not over "but" or "however"

@@ -1,6 +1,6 @@
 """Building, caching, saving and loading the clinical spaCy pipeline.
 
-blank English -> sentencizer -> clinic_spelling (misspelt clinical words, as NORM) ->
+blank English -> sentencizer -> clinic_query_marks ("?septic joint" goes on) -> clinic_spelling (misspelt clinical words, as NORM) ->
 entity_ruler (data/nlp patterns, matched on NORM) -> clinic_cooccur
 (findings from two words said close together) -> clinic_context (medspaCy ConText).
 No trained model and no download: everything comes from the data files, so the
@@ -44,6 +44,20 @@ def _sentence_final_abbreviations(nlp: Language) -> None:
         nlp.tokenizer.add_special_case(word + ".", [{ORTH: word}, {ORTH: "."}])
 
 
+QUERY_MARKS = "clinic_query_marks"
+
+
+@Language.component(QUERY_MARKS)
+def query_marks(doc):
+    """"?septic joint", "?discitis": a question mark written onto the next word is the
+    notes' "query", not the end of a sentence (data/nlp/context.yml reads it as a cue)."""
+    for token in doc[:-1]:
+        if (token.text == "?" and not token.whitespace_ and doc[token.i + 1].is_alpha
+                and (token.i == 0 or doc[token.i - 1].whitespace_)):
+            doc[token.i + 1].is_sent_start = False
+    return doc
+
+
 def _assemble(include_context: bool = True) -> Language:
     terms.check_codes()
     nlp = spacy.blank("en")
@@ -52,6 +66,8 @@ def _assemble(include_context: bool = True) -> Language:
     ends = list(Sentencizer.default_punct_chars) + list(terms.load("grammar")["sentence_ends"])
     nlp.add_pipe("sentencizer", config={"punct_chars": ends})
     if include_context:
+        # the portable pipeline (no ConText) has no project components to register
+        nlp.add_pipe(QUERY_MARKS)
         # misspelt clinical words get the word meant as their NORM, which the ruler matches
         grammar = terms.load("grammar")
         spelling = nlp.add_pipe(spelling_module.FACTORY, config={"min_length": int(grammar["spelling"]["min_length"])})

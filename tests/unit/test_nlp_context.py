@@ -1746,3 +1746,93 @@ def test_the_side_the_pain_left_is_not_a_side_now():
 ])
 def test_twelfth_session_checked_for_at_risk_and_over(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # what the patient read, fears or asks about, and answers with a no
+    ("read that cancer can spread to the spine and cause back pain. I've never had cancer myself but my mum did.",
+     "cancer_history", False),
+    ("Read that erection problems can be linked to spinal nerve issues. Just want to say that isn't an issue for me.",
+     "sexual_dysfunction", None),
+    ("is numbness down there something I should watch for? I don't have it", "saddle_numbness", False),
+    ("According to WebMD foot drop can happen with sciatica?? I can lift my foot up fine", "weakness_both_legs", None),
+    ("I have a horrible feeling this will get worse and I'll start wetting myself.", "urinary_incontinence", None),
+    ("I've been wetting myself since tuesday", "urinary_incontinence", True),
+    ("someone there had their back pain turn out to be an infection in the spine.", "current_infection", None),
+    ("I had a really bad night a month ago where I couldn't sleep for the pain but it hasn't happened since.",
+     "night_pain", None),
+    ("I've maybe lost 1kg in a couple of months but I've been ill with a cold.", "weight_loss", False),
+    # a list a no opens runs to its end, over its own "not"s
+    ("ok so no to all of: numb bum, wetting myself, not feeling when I need a poo, weak legs, pain in both legs.",
+     "bilateral_leg_symptoms", False),
+    ("none of these: fever, weight loss, weak legs. but both legs are numb now", "bilateral_leg_symptoms", True),
+    # the notes: "?", lists of what to come back for, ruled out, excluded, intact, all normal
+    ("?discitis ?osteomyelitis - MRI with contrast requested.", "current_infection", None),
+    ("return if red flags (numbness in saddle area, loss of bladder or bowel control). Leg pain L 6/10",
+     "bowel_incontinence", None),
+    ("Plan: MRI, if any new weakness or bladder change -> ED.", "urinary_retention", None),
+    ("Septic arthritis ruled out, aspirate clear. Gout R 1st MTPJ.", "current_infection", False),
+    ("Gout, R ankle, ?septic joint - excluded (aspirate clear).", "current_infection", False),
+    ("Saddle sensation intact.", "saddle_numbness", False),
+    ("PSA, myeloma screen - all normal.", "cancer_history", False),
+    ("GP letter: 'FHx of multiple myeloma (father).'", "cancer_history", None),
+    ("kneecap dislocated at rugby, physio on the touchline put it back.", "dislocation", None),
+    ("my kneecap is dislocated and I can't straighten my leg", "dislocation", True),
+    # ... while a hedged yes is a yes, and a cancer that is all clear is still a history
+    ("possibly a little numb between my legs, hard to tell", "saddle_numbness", True),
+    ("had breast cancer 4 yrs ago, all clear, but now back pain that wont go", "cancer_history", True),
+])
+def test_twelfth_session_read_feared_listed_and_noted(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_a_query_mark_on_a_word_does_not_end_the_sentence():
+    from bot.nlp.pipeline import build_pipeline
+    doc = build_pipeline()("Gout, R ankle, ?septic joint - excluded. is it bad? fever since monday")
+    assert [s.text for s in doc.sents] == ["Gout, R ankle, ?septic joint - excluded.", "is it bad?",
+                                           "fever since monday"]
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # antibiotics to prevent an infection; opinions; what the team always says
+    ("I'm on antibiotics to prevent infection after dental work, not for my back.", "current_infection", False),
+    ("I'm on antibiotics for an infected toe", "current_infection", True),
+    ("Had two opinions already: one said infection, one said disc.", "current_infection", None),
+    ("the team always says infections can hide.", "current_infection", None),
+])
+def test_twelfth_session_prevention_and_opinions(text, name, want):
+    assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # a comparison with before is no past; a biopsy with its result is no question
+    ("Since Friday fever 38.5 and worse back pain than before the injection", "fever", True),
+    ("biopsy came back as lung cancer. now a new ache in my right hip", "cancer_history", True),
+    ("they did a biopsy to check for cancer", "cancer_history", None),
+    # "but I wanted to" is no denial of what came before it
+    ("The bladder scan showed I'm retaining urine, the nurse said go to A&E but I wanted to ask you first.",
+     "urinary_retention", True),
+    ("lost 2 stone but i was trying to lose it", "weight_loss", False),
+    # more ways to say it
+    ("his right foot has started to drop and slap when he walks", "weakness_both_legs", None),
+    ("cant go up on my tiptoes on the left anymore", "weakness_both_legs", None),
+    ("Bladder scan: 750ml residual, they've put a catheter in.", "urinary_retention", True),
+    ("years ago after a hernia op I couldn't pee for a day, they put a catheter in. nothing like that now.",
+     "urinary_retention", None),
+    ("reduced sensation perianal, LBP", "saddle_numbness", True),
+    ("Pt reports 10/10 LBP despite oramorph + diazepam, unable to settle.", "pain_uncontrolled", True),
+    ("Fall from standing, pt 84, osteoporotic.", "osteoporosis", True),
+    ("since my back injury a week ago things don't work downstairs", "sexual_dysfunction", True),
+    ("Didn't realise I'd leaked until I saw my trousers were wet.", "urinary_incontinence", True),
+    ("googled it and turns out I DO have the numb bum thing.", "saddle_numbness", True),
+    # examined and normal, right after it only
+    ("Diabetic foot review: sensation intact, no ulcers.", "diabetic_foot_check", True),
+])
+def test_twelfth_session_safety_words(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_twelfth_session_gait_words():
+    from bot.nlp import extract
+    assert "foot_drop" in extract("his right foot has started to drop and slap when he walks").gait
+    assert "toe_walk_difficulty" in extract("cant go up on my tiptoes on the left anymore").gait

@@ -30,7 +30,8 @@ def test_pipeline_is_cached(nlp):
 
 def test_pipeline_components(nlp):
     assert nlp.lang == "en"
-    assert nlp.pipe_names == ["sentencizer", "clinic_spelling", "entity_ruler", "clinic_cooccur", "clinic_context"]
+    assert nlp.pipe_names == ["sentencizer", "clinic_query_marks", "clinic_spelling", "entity_ruler", "clinic_cooccur",
+                              "clinic_context"]
 
 
 @pytest.mark.parametrize(
@@ -131,7 +132,8 @@ print(json.dumps([nlp.pipe_names, e.numbness, "cancer_history" in e.findings,
     result = _run(code, str(ROOT))
     assert result.returncode == 0, result.stderr[-2000:]
     names, numbness, cancer, pain_sites, typo_sites = json.loads(result.stdout.strip().splitlines()[-1])
-    assert names == ["sentencizer", "clinic_spelling", "entity_ruler", "clinic_cooccur", "clinic_context"]
+    assert names == ["sentencizer", "clinic_query_marks", "clinic_spelling", "entity_ruler", "clinic_cooccur",
+                     "clinic_context"]
     assert numbness is False and cancer is False and pain_sites == [["leg", "left"]]
     assert typo_sites == [["shoulder", "left"]]
 

@@ -1836,3 +1836,26 @@ def test_twelfth_session_gait_words():
     from bot.nlp import extract
     assert "foot_drop" in extract("his right foot has started to drop and slap when he walks").gait
     assert "toe_walk_difficulty" in extract("cant go up on my tiptoes on the left anymore").gait
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # planned, offered, not started; what they used to think
+    ("my rheumatologist wants to start me on a biologic that lowers the immune system, havent started yet.",
+     "immunosuppression", None),
+    ("they used to think i had cancer in my spine but it turned out to be a benign cyst", "cancer_history", None),
+    ("due for my yearly diabetes foot check, toes on both feet are numb", "diabetes", True),
+    # both feet dropping, dragging or slapping; each day less power
+    ("both my feet drag when i walk, my back hurts, this started a few days ago", "weakness_both_legs", True),
+    ("my feet have both started slapping when i walk, and my back", "bilateral_leg_symptoms", True),
+    ("i cant lift either foot properly, both feet drop when i walk", "weakness_both_legs", True),
+    ("my right foot drags when i walk", "weakness_both_legs", None),
+    ("My right leg no power since 3 days, each day less power. Back also pain.", "weakness_worsening", True),
+])
+def test_twelfth_session_plans_and_both_feet(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_both_feet_dragging_keeps_its_gait_and_sides():
+    from bot.nlp import extract
+    ex = extract("both my feet drag when i walk")
+    assert "dragging_foot" in ex.gait and ex.site_sides.get("foot") == "both"

@@ -138,6 +138,8 @@ def _child_word(doc: Doc, modifier: ConTextModifier) -> str:
         return before
     if before == "my" and end - start == 1 and doc[start].lower_[-2:] in ("yo", "/o"):
         return after if after in _CHILD_WORDS else doc[start].lower_  # "my 12yo got his foot caught"
+    if before == "my" and doc[end - 1].lower_ == "old":
+        return after if after in _CHILD_WORDS else doc[start:end].text.lower()  # "my 15 year old says he can't..."
     return after if after in _CHILD_WORDS and before == "my" else ""
 
 

@@ -1859,3 +1859,26 @@ def test_both_feet_dragging_keeps_its_gait_and_sides():
     from bot.nlp import extract
     ex = extract("both my feet drag when i walk")
     assert "dragging_foot" in ex.gait and ex.site_sides.get("foot") == "both"
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # "has gone" of a change is no end
+    ("hi its maureen again, my foot the one with the ulcer has gone very red and hot right up my ankle",
+     "foot_wound", True),
+    ("the numbness has gone, all fine now", "saddle_numbness", None),
+    # "my 15 year old": a parent writing for a child, who is the patient
+    ("my 15 yr old has type 1 diabetes and cut the sole of his foot at the pool, its red and spreading and now hes"
+     " got a fever", "fever", True),
+    ("my 16 yr old has had back pain for 2 months that wakes him at night, and he's lost weight without trying.",
+     "weight_loss", True),
+    ("my 15 year old son had a fever last week, I have back pain", "fever", None),
+])
+def test_twelfth_session_changes_and_children(text, name, want):
+    assert finding(text, name) is want
+
+
+def test_a_child_named_by_age_is_the_patient():
+    from bot.nlp import extract
+    ex = extract("my 7 yr old limps in the mornings and says his left knee hurts")
+    assert [(s.region, s.side) for s in ex.pain_sites] == [("knee", "left")]
+    assert ex.written_for

@@ -1882,3 +1882,14 @@ def test_a_child_named_by_age_is_the_patient():
     ex = extract("my 7 yr old limps in the mornings and says his left knee hurts")
     assert [(s.region, s.side) for s in ex.pain_sites] == [("knee", "left")]
     assert ex.written_for
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # just a cyst; a bone under whole skin
+    ("oncologist says the lump in my breast is just a cyst, nothing to worry about.", "cancer_history", False),
+    ("I had breast cancer in 2019 and now a lump in my armpit", "cancer_history", True),
+    ("the bone is sticking out the side under the skin, its deformed", "open_fracture", False),
+    ("the bone is sticking out through the skin and bleeding", "open_fracture", True),
+])
+def test_twelfth_session_cysts_and_closed_deformities(text, name, want):
+    assert finding(text, name) is want

@@ -55,7 +55,7 @@ EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
                            "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27",
                            "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34",
                            "dev35", "dev36", "dev37", "dev38", "dev39", "dev40", "dev41", "dev42", "dev43", "dev44", "dev45", "dev46", "dev47", "dev48", "dev49",
-                           "dev50", "dev51", "dev52", "dev54")
+                           "dev50", "dev51", "dev52", "dev53", "dev54")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -740,6 +740,7 @@ SET_ROLES = {
     "dev50": "development (tuned on): written from papers and results (letters, scan reports, abbreviations), first measured blind",
     "dev51": "development (tuned on): checked for, at risk of, prevented, treated for something else, first measured blind",
     "dev52": "development (tuned on): worried writers (read online, feared, asked, lists ticked off), first measured blind",
+    "dev53": "development (to tune on): treatments planned, booked, stopped, switched or declined, measured once blind",
     "dev54": "development (to tune on): values and amounts that decide (temperatures, weights, how long ago, how long), measured once blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
     "blind4": "blind (written without seeing the extractor; measured at a session's start and end only, never tuned on)",

@@ -102,6 +102,20 @@ def _sentence_bounds(doc: Doc) -> List[Tuple[int, int]]:
     return bounds
 
 
+_LIST_CLOSE = frozenset({")", "-", "–", "—", "--"})
+
+
+def _end_list_at_its_close(doc: Doc, modifier: ConTextModifier) -> None:
+    """A list a cue opens ends at its closing bracket or a dash: in "red flags (numbness in
+    saddle area, bladder problems) - I have the saddle numbness" the patient has it."""
+    if not (modifier.rule.metadata or {}).get("list_intro") or modifier.direction != "FORWARD":
+        return
+    for i in range(modifier.modifier_span[1], modifier._scope_end):
+        if doc[i].text in _LIST_CLOSE:
+            modifier._scope_end = i  # medspaCy has no setter for the scope
+            return
+
+
 def _scope(rule: ConTextRule, start: int, end: int, sentence: Tuple[int, int]) -> Tuple[int, int]:
     """A cue's scope as ConTextModifier computes it: its sentence in its direction,
     cut to max_scope tokens."""
@@ -499,8 +513,9 @@ def _limit_scope(modifier: ConTextModifier, other: ConTextModifier) -> None:
     if is_break and modifier.direction == "BACKWARD":
         return
     # "no to all of: numb bum, wetting myself, not feeling when I need a poo, weak legs": a
-    # list runs on over its commas, its "my"s and its own "not"s
-    if (modifier.rule.metadata or {}).get("list_intro") and (is_break or other.category == modifier.category):
+    # list runs on over its commas and its own "not"s (not over a new clause: "red flags (numbness
+    # in saddle area) - I have the saddle numbness")
+    if (modifier.rule.metadata or {}).get("list_intro") and not is_break and other.category == modifier.category:
         return
     # "my knee dislocated and I fainted, but that was in 2011": the end of a story reaches
     # back over its "and I" (a token-pattern break), not over "but" or "however"
@@ -711,6 +726,7 @@ class ClinicContext:
         ]
         for modifier in modifiers:
             _reach_back_from_lone_cue(doc, modifier, bounds, targets)
+            _end_list_at_its_close(doc, modifier)
             _date_looks_back_to_the_comma(doc, modifier)
             _forward_scope(modifier)
             _opening_date_reaches_the_end(doc, modifier, bounds)

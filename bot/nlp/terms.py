@@ -232,7 +232,7 @@ def context_rule_specs() -> List[Dict[str, Any]]:
             # said at the end of a story, it reaches back over "and i" / ", i" (components._limit_scope)
             "story_end": bool(group.get("story_end")),
             # opens a list ("no to all of: ..."): its scope runs over the list's commas and
-            # its own denials to the end of the sentence or a "but" (components._limit_scope)
+            # its own denials to the end of the sentence, a "but" or a new clause (components._limit_scope)
             "list_intro": bool(group.get("list_intro")),
         }
         for text in phrases(group.get("phrases") or [], macros):

@@ -1728,7 +1728,9 @@ def test_the_side_the_pain_left_is_not_a_side_now():
     ("I take aspirin to stop another stroke", "stroke_signs", None),
     ("the surgeon said my disc could cause a foot drop one day", "weakness_both_legs", None),
     # a list said normal after it
-    ("Been keeping an eye on my bowels and bladder since the back went, both normal.", "urinary_retention", None),
+    # watching what the patient has is not guarding against it
+    ("been monitoring my temperature, it's 38.9 today", "fever", True),
+    ("keeping an eye on my foot ulcer, it's getting bigger and smells", "foot_wound", True),
     ("bladder and bowels both fine", "bowel_incontinence", False),
     ("I can't control my bladder and my legs are both numb", "urinary_incontinence", True),
     # over: closed, gone the next day
@@ -1892,4 +1894,25 @@ def test_a_child_named_by_age_is_the_patient():
     ("the bone is sticking out through the skin and bleeding", "open_fracture", True),
 ])
 def test_twelfth_session_cysts_and_closed_deformities(text, name, want):
+    assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # asked about what the patient has: still had (the final safety read)
+    ("I've got numbness down there, is that something to worry about?", "saddle_numbness", True),
+    ("numb bum since monday - is that something I should worry about?", "saddle_numbness", True),
+    ("not sure if new, but i cant feel my bum and cant pee", "urinary_retention", True),
+    ("is numbness down there something I should watch for? I don't have it", "saddle_numbness", False),
+])
+def test_twelfth_session_asked_about_what_is_had(text, name, want):
+    assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # a list of what to come back for ends at its bracket or dash (the final safety read)
+    ("red flags (numbness in saddle area, bladder problems) - I have the saddle numbness", "saddle_numbness", True),
+    ("return if any new weakness - well I already have numbness down there", "saddle_numbness", True),
+    ("return if red flags (numbness in saddle area, loss of bladder or bowel control).", "saddle_numbness", None),
+])
+def test_twelfth_session_a_list_ends_at_its_close(text, name, want):
     assert finding(text, name) is want

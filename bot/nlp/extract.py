@@ -562,6 +562,12 @@ def _resolve_sides(msg: _Message) -> None:
     _side_course(msg)
 
 
+def _says_at(msg: _Message, at: int, phrase: str) -> bool:
+    """The words from token at on are the phrase ("too", "has it too")."""
+    words = phrase.split()
+    return [t.lower_ for t in msg.doc[at:at + len(words)]] == words
+
+
 def _side_spread(msg: _Message) -> None:
     """"my left leg went weak, now the right one too": a lone side said with "too" after
     a region of the other side spreads that region to both sides."""
@@ -569,8 +575,7 @@ def _side_spread(msg: _Message) -> None:
     for side in msg.of(SIDE):
         if id(side) in msg.used_sides or side.negated or side.key not in ("left", "right"):
             continue
-        after = " ".join(t.lower_ for t in msg.doc[side.end:side.end + 3])
-        if not any(after == w or after.startswith(w + " ") for w in too):
+        if not any(_says_at(msg, side.end, w) for w in too):
             continue
         earlier = [r for r in msg.regions if r.end <= side.start and r.key in codes.SIDED_REGIONS]
         if earlier and msg.sides.get(id(earlier[-1])) in ("left", "right") and msg.sides[id(earlier[-1])] != side.key:
@@ -612,9 +617,8 @@ def _side_course(msg: _Message) -> None:
         if side not in ("left", "right", "both") or not earlier:
             continue
         before = earlier[-1]
-        after = " ".join(t.lower_ for t in msg.doc[region.end:region.end + 5])
         if (msg.sides[id(before)] in ("left", "right") and side in ("left", "right") and side != msg.sides[id(before)]
-                and any(after == w or after.startswith(w + " ") for w in grammar["side_joins"])):
+                and any(_says_at(msg, region.end, w) for w in grammar["side_joins"])):
             msg.sides[id(before)] = "both"
             continue
         between = " " + " ".join(t.lower_ for t in msg.doc[before.end:region.start]) + " "
@@ -660,11 +664,9 @@ def _side_before(msg: _Message, region: Mention, past_sided: Optional[Set[int]] 
 
 def _lone_side_too(msg: _Message, side: Mention) -> bool:
     """A side followed by "too" and a stop: said of a region before it."""
-    follow = [t for t in msg.doc[side.end:side.end + 4]]
-    for length in (1, 2, 3):
-        words = " ".join(t.lower_ for t in follow[:length])
-        if words in terms.grammar()["side_too"] and (
-                len(follow) == length or follow[length].is_punct):
+    for too in terms.grammar()["side_too"]:
+        stop = side.end + len(too.split())
+        if _says_at(msg, side.end, too) and (stop >= len(msg.doc) or msg.doc[stop].is_punct):
             return True
     return False
 

@@ -417,7 +417,7 @@ def grammar() -> Dict[str, Any]:
         "side_before": int(data["side_before"]),
         "side_after": int(data["side_after"]),
         "side_too": tuple(data["side_too"]),
-        "side_joins": tuple(data["side_joins"]),
+        "side_joins": tuple(data["side_too"]) + tuple(data["side_joins"]),
         "side_only": tuple(data["side_only"]),
         "side_now": tuple(data["side_now"]),
         "side_left_from": tuple(data["side_left_from"]),

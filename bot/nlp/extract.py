@@ -1172,14 +1172,22 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
         if _region_group_named(msg, mention, group):
             names = other  # "my foot went pale and cold": the foot, not shock
             break
+    spinal = {rule["finding"] for rule in rules["recent_care"]}
+    if spinal.intersection(names) and _care_of_elsewhere(msg, mention, msg.same_sentence(mention)):
+        # "knee injection last week": a procedure right by a place that is not the back is not spinal
+        names = [name for name in names if name not in spinal]
     if mention.hypothetical and not mention.negated:
         # asked about, then denied ("is a fever a bad sign? i don't have one") is denied
-        mine = msg.doc[mention.start].lower_ == "my" or (
-            mention.start > 0 and msg.doc[mention.start - 1].lower_ == "my")
+        mine = _said_mine(msg, mention)
         names = [n for n in names if n in rules["keep_hypothetical"] or (mine and n in rules["owned_when_my"])]
     if mention.historical and not spec["lasting"]:  # a transplant in 2019 is still there
         names = [n for n in names if n in rules["history_by_nature"]]
     return names
+
+
+def _said_mine(msg: _Message, mention: Mention) -> bool:
+    """"my osteoporosis", "chemo for my breast cancer": the patient's own."""
+    return msg.doc[mention.start].lower_ == "my" or (mention.start > 0 and msg.doc[mention.start - 1].lower_ == "my")
 
 
 def _vetoed(mention: Mention, name: str) -> bool:
@@ -1247,6 +1255,11 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
             if not (spinal & {t.lower_ for t in care.span}
                     or any(m.label == REGION and m.key in codes.BACK_REGIONS and m.about_patient for m in near)):
                 continue
+            if _care_of_elsewhere(msg, care, near):
+                continue  # "knee injection last week ... now my lower back hurts"
+            before = {t.lower_ for t in msg.doc[max(0, care.start - 4):care.start]}
+            if before & set(rule.get("planned_words") or ()):
+                continue  # "appointment for a caudal epidural on the 30th": not done yet
             # the date said nearest the care is its date ("surgery in 2015, fine until 3 weeks ago")
             # ("for 3 weeks" is how long something lasted, never the care's date)
             dates = sorted((m for m in near if m.label == DURATION and not m.span.text.lower().startswith("for ")),
@@ -1256,6 +1269,23 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
             recent = not dates and _says_recent(msg.sentence(care).text, rule.get("recent_words") or ())
             if (days is not None and days <= rule["max_days"]) or recent:
                 _set_finding(findings, rule["finding"], True, msg.words(care))
+
+
+def _care_of_elsewhere(msg: _Message, care: Mention, near: Iterable[Mention]) -> bool:
+    """A place that is not the back said right by the care: "knee injection", "a shot in my hip"
+    (not an epidural or a nerve block, which are spinal wherever the patient feels them)."""
+    spinal_words = {w for rule in terms.finding_rules()["recent_care"] for w in rule["spinal_words"]}
+    if spinal_words & {t.lower_ for t in care.span}:
+        return False
+    for m in near:
+        if m.label != REGION or m.key in codes.BACK_REGIONS:
+            continue
+        if m.end <= care.start and care.start - m.end <= 1:
+            return True
+        between = [t.lower_ for t in msg.doc[care.end:m.start]]
+        if m.start >= care.end and between and between[0] in ("in", "into", "to", "for") and len(between) <= 3:
+            return True
+    return False
 
 
 def _says_recent(text: str, words: Iterable[str]) -> bool:
@@ -1401,6 +1431,11 @@ def _findings(msg: _Message, sites: List[Site], gait: List[str], causes: Set[str
         if not history and not mention.negated and _said_over(msg, mention):
             continue  # "fever gone": over, neither had now nor denied
         present = _finding_present(mention) and (request or history or not _said_fine(msg, mention))
+        if (not present and history and mention.negated and not spec["denies"]
+                and names <= terms.finding_rules()["owned_when_my"] and _said_mine(msg, mention)):
+            # "I chose not to have chemo for my breast cancer": the denial is of the chemo;
+            # "my breast cancer" is the patient's own
+            present = True
         if present and _denied_in_list(msg, mention, earlier, list_denied):
             present = False
             list_denied.add(mention.start)

@@ -1916,3 +1916,37 @@ def test_twelfth_session_asked_about_what_is_had(text, name, want):
 ])
 def test_twelfth_session_a_list_ends_at_its_close(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # planned, wanted, refused, suspected: not had
+    ("Appointment for a caudal epidural on the 30th. Pain in my bum", "recent_spinal_procedure", None),
+    ("had a caudal epidural on the 20th, now a fever and my back is worse", "recent_spinal_procedure", True),
+    ("rheumatologist wanted me on long term steroids and i refused", "long_term_steroids", None),
+    ("They're doing blood tests next week to see if I need to go on steroids", "long_term_steroids", None),
+    ("My GP has referred me to oncology for tests, nothing confirmed yet", "cancer_history", None),
+    ("I have had breast cancer since 2019 and a new numb bum since monday, nothing confirmed yet",
+     "saddle_numbness", True),
+    # a procedure by a place that is not the back; an epidural is spinal wherever it is felt
+    ("Knee injection last week helped my knee, but now my lower back hurts", "recent_spinal_procedure", None),
+    ("injection last week in my lower back and now a fever", "recent_spinal_procedure", True),
+    ("had an epidural into my bum 10 days ago, my back is hot and sore", "recent_spinal_procedure", True),
+    # over: left for something else, years back, years off
+    ("Moved from chemo to maintenance hormone tablets for my breast cancer in October", "immunosuppression", None),
+    ("finished chemo 2015, in remission", "immunosuppression", None),
+    ("finished chemo 2015, in remission", "cancer_history", True),
+    ("finished chemo last week and now I have a fever", "immunosuppression", True),
+    ("Ex heroin injector, off it 6 years and on methadone", "iv_drug_use", None),
+    ("came off a ladder yesterday, about 10 foot, my back hurts a lot", "major_trauma", True),
+    # the treatments only cancer gets; "my breast cancer" is had whatever is declined
+    ("My radiotherapy finished in March and I'm cancer free", "cancer_history", True),
+    ("I finished my 5 years of tamoxifen in 2021", "cancer_history", True),
+    ("I chose not to have chemo for my breast cancer and went with surgery alone", "cancer_history", True),
+    ("never had cancer, my back just aches", "cancer_history", False),
+    # a question about a finding, a list to be on, a week of steroids
+    ("I'm telling you because of the fever question - no fever, no sweats", "fever", False),
+    ("On the transplant waiting list (liver). Not on any anti-rejection drugs yet.", "immunosuppression", False),
+    ("GP gave me a week of steroid tablets for the sciatica, finished friday", "long_term_steroids", False),
+])
+def test_thirteenth_session_planned_stopped_and_suspected(text, name, want):
+    assert finding(text, name) is want

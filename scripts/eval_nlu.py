@@ -55,7 +55,7 @@ EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
                            "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27",
                            "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34",
                            "dev35", "dev36", "dev37", "dev38", "dev39", "dev40", "dev41", "dev42", "dev43", "dev44", "dev45", "dev46", "dev47", "dev48", "dev49",
-                           "dev50", "dev51", "dev52", "dev53", "dev54")
+                           "dev50", "dev51", "dev52", "dev53", "dev54", "dev55", "dev56", "dev57")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -740,8 +740,11 @@ SET_ROLES = {
     "dev50": "development (tuned on): written from papers and results (letters, scan reports, abbreviations), first measured blind",
     "dev51": "development (tuned on): checked for, at risk of, prevented, treated for something else, first measured blind",
     "dev52": "development (tuned on): worried writers (read online, feared, asked, lists ticked off), first measured blind",
-    "dev53": "development (to tune on): treatments planned, booked, stopped, switched or declined, measured once blind",
-    "dev54": "development (to tune on): values and amounts that decide (temperatures, weights, how long ago, how long), measured once blind",
+    "dev53": "development (tuned on): treatments planned, booked, stopped, switched or declined, first measured blind",
+    "dev54": "development (tuned on): values and amounts that decide (temperatures, weights, how long ago, how long), first measured blind",
+    "dev55": "development (tuned on): hedges, degrees and double negatives, first measured blind",
+    "dev56": "development (tuned on): exceptions, contrasts and form-style answers, first measured blind",
+    "dev57": "development (tuned on): other people's words (quoted, asked, advised, observed), first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
     "blind4": "blind (written without seeing the extractor; measured at a session's start and end only, never tuned on)",
     "blind5": "blind (written without seeing the extractor; measured at a session's end only, never tuned on)",

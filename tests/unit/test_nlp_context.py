@@ -1943,8 +1943,8 @@ def test_twelfth_session_a_list_ends_at_its_close(text, name, want):
     ("I finished my 5 years of tamoxifen in 2021", "cancer_history", True),
     ("I chose not to have chemo for my breast cancer and went with surgery alone", "cancer_history", True),
     ("never had cancer, my back just aches", "cancer_history", False),
-    # a question about a finding, a list to be on, a week of steroids
-    ("I'm telling you because of the fever question - no fever, no sweats", "fever", False),
+    # a question about a finding answered yes; a list to be on, a week of steroids
+    ("yes to the fever question, I'm on immunosuppressants after my kidney transplant", "fever", True),
     ("On the transplant waiting list (liver). Not on any anti-rejection drugs yet.", "immunosuppression", False),
     ("GP gave me a week of steroid tablets for the sciatica, finished friday", "long_term_steroids", False),
 ])

@@ -797,11 +797,16 @@ class ClinicContext:
         for i in range(len(doc) - 1):
             if doc[i].text not in self.answer_marks:
                 continue
-            size = self._answer_size(doc, i + 1)
+            first = i + 1
+            if (doc[i].text == "?" and first + 2 < len(doc) and doc[first].lower_ in ("a", "ans", "answer")
+                    and doc[first + 1].text == ":"):
+                first += 2  # "Q: bowels? A: no change"
+            size = self._answer_size(doc, first)
             if not size:
                 continue
-            after = i + 1 + size
-            if doc[i].text != "?" and after < len(doc) and not doc[after].is_punct and not _list_number(doc, after):
+            after = first + size
+            if (doc[i].text != "?" and after < len(doc) and not doc[after].is_punct and not doc[after].is_space
+                    and not _list_number(doc, after)):
                 continue
             if after in mention_starts:
                 continue  # "could it be an infection? no fever though": a new denial, no answer
@@ -829,7 +834,7 @@ class ClinicContext:
         taken: set = set()
         target_starts = {ent.start for ent in doc.ents}
         for start, end in sorted(((s, e) for _, s, e in self._closing(doc)), key=lambda se: (se[0], -se[1])):
-            if start in taken or (end < len(doc) and not doc[end].is_punct):
+            if start in taken or (end < len(doc) and not doc[end].is_punct and not doc[end].is_space):
                 continue
             if start > 0 and doc[start - 1].lower_ == "but" and doc[start].lower_ == "nothing":
                 continue  # "I've had back pain 2 weeks but nothing like that": a contrast, not a no

@@ -40,7 +40,8 @@ def _shouted_contractions(nlp: Language) -> None:
 def _sentence_final_abbreviations(nlp: Language) -> None:
     """"go to A&E." is one token to spaCy (an abbreviation with a dot), so the sentence
     never ends: split the full stop off."""
-    for word in ("A&E", "a&e", "A&e", "A+E", "a+e"):
+    # ... nor does a form's "osteoporosis N." or "fever Y."
+    for word in ("A&E", "a&e", "A&e", "A+E", "a+e", "N", "n", "Y", "y"):
         nlp.tokenizer.add_special_case(word + ".", [{ORTH: word}, {ORTH: "."}])
 
 

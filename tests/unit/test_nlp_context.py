@@ -1950,3 +1950,30 @@ def test_twelfth_session_a_list_ends_at_its_close(text, name, want):
 ])
 def test_thirteenth_session_planned_stopped_and_suspected(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # a form's answers: N, n, cross, a line break after the answer, "A:" after the question
+    ("Y/N from your list: saddle numbness N, trouble passing urine N, weight loss N. Pain is lower back",
+     "saddle_numbness", False),
+    ("smoker Y, diabetic N, cancer N, steroids N, osteoporosis N. pain between shoulder blades 10 days",
+     "osteoporosis", False),
+    ("saddle numbness Y, bladder N", "saddle_numbness", True),
+    ("both legs weak Y, fever N", "weakness_both_legs", True),
+    ("numbness tick (left foot), weakness cross, bladder cross, fever cross", "fever", False),
+    ("bladder cross, fever tick", "fever", True),
+    ("fever: NO\nweight loss: NO\nnight pain: NO\nback pain: YES (left, low)", "night_pain", False),
+    ("fever: yes\nweight loss: no", "fever", True),
+    ("Q: bladder? A: no change. Q: numbness down below? A: none. Q: where is the pain? A: my neck",
+     "saddle_numbness", False),
+    ("Q: numbness down below? A: yes since tuesday", "saddle_numbness", True),
+    # all good with; given to its owner
+    ("all good with bowels and waterworks. only issue is lower back pain", "bowel_incontinence", False),
+    ("all good with my walking but my bum is numb", "saddle_numbness", True),
+    ("had breast cancer, but that was my sister not me. My pain is my lower back", "cancer_history", None),
+    ("numb bum since monday, but it's my husband writing this", "saddle_numbness", True),
+    ("that's my husband with the erection problems haha, mine is a back issue only", "sexual_dysfunction", None),
+    ("had cancer, but that was years ago", "cancer_history", True),
+])
+def test_thirteenth_session_forms_and_owners(text, name, want):
+    assert finding(text, name) is want

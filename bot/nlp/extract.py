@@ -269,14 +269,16 @@ def _quoted(span: Span) -> bool:
 
 
 # A question someone else put, reported: "doc asked if id had any fevers, night pain or
-# weight loss" (the answer, when it follows, is read by _denied_next). An answer or a clause of
+# weight loss", "doctor asked was I ever on steroids long term" (the answer, when it follows, is read by _denied_next). An answer or a clause of
 # the patient's own between the question and the finding ends it: "...and yes i've lost weight".
 _ASKED = re.compile(r"\b(?:asked|asking|asks|wanted to know|checked|checking)(?:\s+(?:me|us|him|her|them))?"
-                    r"\s+(?:if|whether|about)\b(?P<rest>[^.?!;:]*)$")
+                    r"\s+(?:if|whether|about|was i|were you|have you|had you|had i|have i|did you|did i|do you|do i|"
+                    r"are you|am i|any)\b(?P<rest>[^.?!;:]*)$")
 _ASKED_ANSWERED = re.compile(r"\b(?:yes|yeah|yep|but|though|however|which|and i|and im|and ive|and my|i said|"
                              r"told (?:him|her|them))\b")
 
-_ASKED_YES = re.compile(r"^\s*(?:[,-]\s*)?(?:and\s+|which\s+)?(?:yes|yeah|yep|i do|i have|i did|i am|i'm|im|i had)\b")
+# (a few words may finish the question first: "asked was i ever on steroids long term, yes for 5 years")
+_ASKED_YES = re.compile(r"^[^,.;?!-]{0,20}?\s*(?:[,-]\s*)?(?:and\s+|which\s+)?(?:yes|yeah|yep|i do|i have|i did|i am|i'm|im|i had)\b")
 
 
 # A list after advice and a colon is what to watch for, to the sentence's end: "discharge

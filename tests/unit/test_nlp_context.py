@@ -1977,3 +1977,33 @@ def test_thirteenth_session_planned_stopped_and_suspected(text, name, want):
 ])
 def test_thirteenth_session_forms_and_owners(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # hedged answers; reported questions asked with "was I", "have you"
+    ("Cancer? can't say I have, no. Never smoked either.", "cancer_history", False),
+    ("numb bum? not that I've noticed", "saddle_numbness", False),
+    ("doctor asked was I ever on steroids long term. only a short course for my asthma last year.",
+     "long_term_steroids", False),
+    ("doctor asked was I ever on steroids long term, yes for 5 years", "long_term_steroids", True),
+    ("the nurse asked have you got numbness down below, yes I have", "saddle_numbness", True),
+    # advice to come back for, quoted or on a sheet
+    ("A&E discharge sheet says return if you develop numbness in the saddle area, loss of bladder or bowel control.",
+     "bowel_incontinence", None),
+    ("my gp said 'any new weakness, numbness in the saddle, or bladder issues, go to A&E'", "saddle_numbness", None),
+    # a little is some; a double no is a yes; a word taken back for a better one
+    ("hardly any feeling down there since sunday night", "saddle_numbness", True),
+    ("barely any sensation in my private area since yesterday", "saddle_numbness", True),
+    ("I can't not feel it, the numbness in my saddle area, it's there all the time now.", "saddle_numbness", True),
+    ("less feeling than normal when I wipe since friday", "saddle_numbness", True),
+    ("Hardly any pain at night to be honest", "night_pain", False),
+    ("my bum has been numb since monday and I can't sit on the toilet too long", "saddle_numbness", True),
+    # amounts too small, waking only on turning over, a course of days
+    ("lost 1 kg over christmas lol", "weight_loss", False),
+    ("lost 8kg without trying, not dieting", "weight_loss", True),
+    ("only wakes me when I turn over in bed", "night_pain", False),
+    ("pain wakes me every night, nothing eases it", "night_pain", True),
+    ("The steroids were only for 10 days in the summer", "long_term_steroids", False),
+])
+def test_thirteenth_session_hedges_and_amounts(text, name, want):
+    assert finding(text, name) is want

@@ -16,6 +16,32 @@ def test_data_files_are_valid_yaml(path):
     assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
 
 
+class _NoDuplicateKeys(yaml.SafeLoader):
+    """A loader that refuses a key said twice in one mapping (YAML keeps only the last)."""
+
+
+def _mapping_without_duplicates(loader, node, deep=False):
+    keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+    repeated = sorted({key for key in keys if keys.count(key) > 1}, key=str)
+    if repeated:
+        raise ValueError(f"line {node.start_mark.line + 1}: {repeated} said twice")
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_NoDuplicateKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+@pytest.mark.parametrize("path", sorted(terms.DATA_DIR.glob("*.yml")), ids=lambda p: p.name)
+def test_data_files_say_each_key_once(path):
+    # a second "night_pain:" under vetoed_by_entry would silently replace the first
+    yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDuplicateKeys)
+
+
+def test_the_duplicate_key_check_can_fail():
+    with pytest.raises(ValueError, match="said twice"):
+        yaml.load("a: [1]\nb: 2\na: [3]\n", Loader=_NoDuplicateKeys)
+
+
 def test_codes_in_data_are_contract_codes():
     terms.check_codes()  # raises on an unknown region, side, finding, gait or cause
 

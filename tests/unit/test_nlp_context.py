@@ -2007,3 +2007,14 @@ def test_thirteenth_session_forms_and_owners(text, name, want):
 ])
 def test_thirteenth_session_hedges_and_amounts(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # said in words the lists lacked
+    ("she asked me whether the pain keeps me up at night and honestly yes it does, I wake every night at 3am with it.",
+     "night_pain", True),
+    ("today I realised I havent needed a wee since last night and I dont feel full", "urinary_retention", True),
+    ("I've had numb patches on my bum cheeks since yesterday", "saddle_numbness", True),
+])
+def test_thirteenth_session_new_wordings(text, name, want):
+    assert finding(text, name) is want

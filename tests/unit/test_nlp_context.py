@@ -2018,3 +2018,15 @@ def test_thirteenth_session_hedges_and_amounts(text, name, want):
 ])
 def test_thirteenth_session_new_wordings(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, code", [
+    ("I trip over my right foot a lot, the front of it doesn't lift and feels weak, that's new", "foot_drop"),
+    ("my right foot isn't floppy as such, I just can't lift the front of it properly since wednesday", "foot_drop"),
+    ("not weak apart from my right foot, which flops when i walk and has got worse over 3 days", "foot_drop"),
+    ("the doctor asked me to stand on my toes on the right and I couldnt, he said my calf is weak",
+     "toe_walk_difficulty"),
+])
+def test_thirteenth_session_gait_said_of_the_foot_named_before(text, code):
+    from bot.nlp import extract
+    assert code in extract(text).gait

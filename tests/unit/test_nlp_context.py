@@ -2030,3 +2030,16 @@ def test_thirteenth_session_new_wordings(text, name, want):
 def test_thirteenth_session_gait_said_of_the_foot_named_before(text, code):
     from bot.nlp import extract
     assert code in extract(text).gait
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # a correction after a hedged no; a loose pair of jeans; an accident not felt; the toilet paper
+    ("Not that I've noticed any weight loss... actually my jeans are falling off and I haven't been dieting.",
+     "weight_loss", True),
+    ("she hasnt actually fainted", "fainted", False),
+    ("Not once have I had a problem with my bowels until this weekend, I had an accident and didn't even feel it.",
+     "bowel_incontinence", True),
+    ("Bladder's fine but I've noticed I can't really feel the toilet paper when I wipe", "saddle_numbness", True),
+])
+def test_thirteenth_session_corrections_and_wordings(text, name, want):
+    assert finding(text, name) is want

@@ -2043,3 +2043,14 @@ def test_thirteenth_session_gait_said_of_the_foot_named_before(text, code):
 ])
 def test_thirteenth_session_corrections_and_wordings(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # what a relative or a nurse saw of the patient is the patient's
+    ("the nurse took my temperature and said 38.5, Im on methotrexate", "fever", True),
+    ("my wife says Ive gone yellow and Ive lost my appetite and lost 2 stone", "weight_loss", True),
+    ("my sister reckons I might have osteoporosis like her", "osteoporosis", None),
+    ("my son's temperature, 38.7, he has a cold. my back hurts", "fever", None),
+])
+def test_thirteenth_session_what_others_saw(text, name, want):
+    assert finding(text, name) is want

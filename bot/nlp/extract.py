@@ -273,7 +273,7 @@ def _quoted(span: Span) -> bool:
 # the patient's own between the question and the finding ends it: "...and yes i've lost weight".
 _ASKED = re.compile(r"\b(?:asked|asking|asks|wanted to know|checked|checking)(?:\s+(?:me|us|him|her|them))?"
                     r"\s+(?:if|whether|about|was i|were you|have you|had you|had i|have i|did you|did i|do you|do i|"
-                    r"are you|am i|any)\b(?P<rest>[^.?!;:]*)$")
+                    r"are you|am i)\b(?P<rest>[^.?!;:]*)$")
 _ASKED_ANSWERED = re.compile(r"\b(?:yes|yeah|yep|but|though|however|which|and i|and im|and ive|and my|i said|"
                              r"told (?:him|her|them))\b")
 
@@ -1260,8 +1260,9 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
             if _care_of_elsewhere(msg, care, near):
                 continue  # "knee injection last week ... now my lower back hurts"
             before = {t.lower_ for t in msg.doc[max(0, care.start - 4):care.start]}
-            if before & set(rule.get("planned_words") or ()):
-                continue  # "appointment for a caudal epidural on the 30th": not done yet
+            said_done = {t.lower_ for t in msg.doc[msg.sentence(care).start:care.start]} & _DONE_WORDS
+            if before & set(rule.get("planned_words") or ()) and not said_done:
+                continue  # "appointment for a caudal epidural on the 30th": not done yet (not "had my booked epidural")
             # the date said nearest the care is its date ("surgery in 2015, fine until 3 weeks ago")
             # ("for 3 weeks" is how long something lasted, never the care's date)
             dates = sorted((m for m in near if m.label == DURATION and not m.span.text.lower().startswith("for ")),
@@ -1271,6 +1272,9 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
             recent = not dates and _says_recent(msg.sentence(care).text, rule.get("recent_words") or ())
             if (days is not None and days <= rule["max_days"]) or recent:
                 _set_finding(findings, rule["finding"], True, msg.words(care))
+
+
+_DONE_WORDS = frozenset({"had", "got", "did", "done", "received", "after", "since"})
 
 
 def _care_of_elsewhere(msg: _Message, care: Mention, near: Iterable[Mention]) -> bool:

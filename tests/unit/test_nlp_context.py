@@ -2037,6 +2037,7 @@ def test_thirteenth_session_gait_said_of_the_foot_named_before(text, code):
     ("Not that I've noticed any weight loss... actually my jeans are falling off and I haven't been dieting.",
      "weight_loss", True),
     ("she hasnt actually fainted", "fainted", False),
+    ("Not losing weight on purpose, no, it's just falling off me, 15 lb.", "weight_loss", True),
     ("Not once have I had a problem with my bowels until this weekend, I had an accident and didn't even feel it.",
      "bowel_incontinence", True),
     ("Bladder's fine but I've noticed I can't really feel the toilet paper when I wipe", "saddle_numbness", True),
@@ -2053,4 +2054,22 @@ def test_thirteenth_session_corrections_and_wordings(text, name, want):
     ("my son's temperature, 38.7, he has a cold. my back hurts", "fever", None),
 ])
 def test_thirteenth_session_what_others_saw(text, name, want):
+    assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # the session's last safety read: each new cue tried on a message that has the red flag
+    ("all good with bladder, saddle numbness since monday", "saddle_numbness", True),
+    ("my symptoms changed from numbness to weakness in both legs", "weakness_both_legs", True),
+    ("the nurse asked any questions, I have numbness in my bum", "saddle_numbness", True),
+    ("I had my booked epidural on the 20th and now a fever", "recent_spinal_procedure", True),
+    ("had a steroid injection in my SI joint last week, now fever", "recent_spinal_procedure", True),
+    ("I need to go on antibiotics for the infection in my foot", "current_infection", True),
+    ("Dr N. Smith said I have no numbness. My bum is numb now", "saddle_numbness", True),
+    ("the GP said any new weakness, I already have weak legs", "weakness_both_legs", True),
+    ("the doctor asked was I still numb down there and yes I am", "saddle_numbness", True),
+    ("I couldn't feel the toilet paper when I wiped, it was my wife. who rang you", "saddle_numbness", True),
+    ("back pain only for 3 days", "long_term_steroids", None),
+])
+def test_thirteenth_session_safety_read(text, name, want):
     assert finding(text, name) is want

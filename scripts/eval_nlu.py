@@ -55,7 +55,7 @@ EVAL_SETS = {name: ROOT / "tests" / "nlu_eval" / f"{name}.yml"
                            "dev20", "dev21", "dev22", "dev23", "dev24", "dev25", "dev26", "dev27",
                            "dev28", "dev29", "dev30", "dev31", "dev32", "dev33", "dev34",
                            "dev35", "dev36", "dev37", "dev38", "dev39", "dev40", "dev41", "dev42", "dev43", "dev44", "dev45", "dev46", "dev47", "dev48", "dev49",
-                           "dev50", "dev51", "dev52", "dev53", "dev54", "dev55", "dev56", "dev57")
+                           "dev50", "dev51", "dev52", "dev53", "dev54", "dev55", "dev56", "dev57", "dev58", "dev59")
              if (ROOT / "tests" / "nlu_eval" / f"{name}.yml").exists()}
 DEFAULT_DOC = ROOT / "docs" / "benchmarks.md"
 NLU_DIR = ROOT / "data" / "nlu"
@@ -745,6 +745,8 @@ SET_ROLES = {
     "dev55": "development (tuned on): hedges, degrees and double negatives, first measured blind",
     "dev56": "development (tuned on): exceptions, contrasts and form-style answers, first measured blind",
     "dev57": "development (tuned on): other people's words (quoted, asked, advised, observed), first measured blind",
+    "dev58": "development (to tune on): until, since, before, after: when a finding began or ended against events, measured once blind",
+    "dev59": "development (to tune on): SMS shorthand, abbreviations and emoji, measured once blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
     "blind4": "blind (written without seeing the extractor; measured at a session's start and end only, never tuned on)",
     "blind5": "blind (written without seeing the extractor; measured at a session's end only, never tuned on)",

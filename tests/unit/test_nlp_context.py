@@ -2073,3 +2073,19 @@ def test_thirteenth_session_what_others_saw(text, name, want):
 ])
 def test_thirteenth_session_safety_read(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # red flags said in words the lists lacked (dev54's misses)
+    ("15 kilos gone in 4 months, no idea why, GP is doing bloods.", "weight_loss", True),
+    ("lost my appetite and half a stone this month for no reason", "weight_loss", True),
+    ("Up 4 or 5 times a night with the pain for the last fortnight", "night_pain", True),
+    ("My mum's 80 and her back has woken her every night this week", "night_pain", True),
+    ("even the morphine barely helps, 10/10 in the small of my back", "pain_uncontrolled", True),
+    ("painkillers used to help but now they don't do anything, pain is 8/10", "pain_uncontrolled", True),
+    ("Tramadol doesn't touch the back pain, I'm at 9 out of 10", "pain_uncontrolled", True),
+    ("Agony 9/10, not even codeine helps.", "pain_uncontrolled", True),
+    ("codeine helps a lot, pain down to 3", "pain_uncontrolled", False),
+])
+def test_thirteenth_session_red_flags_in_new_words(text, name, want):
+    assert finding(text, name) is want

@@ -2086,6 +2086,10 @@ def test_thirteenth_session_safety_read(text, name, want):
     ("Tramadol doesn't touch the back pain, I'm at 9 out of 10", "pain_uncontrolled", True),
     ("Agony 9/10, not even codeine helps.", "pain_uncontrolled", True),
     ("codeine helps a lot, pain down to 3", "pain_uncontrolled", False),
+    ("I can't feel when I need to wee since Saturday and my back is killing me", "urinary_retention", True),
+    ("Been on hydrocortisone for Addisons for 12 years. Tripped on the stairs this morning", "long_term_steroids", True),
+    ("hydrocortisone cream on my heel for eczema", "long_term_steroids", None),
+    ("no injury apart from coming off my motorbike at about 50 on friday.", "major_trauma", True),
 ])
 def test_thirteenth_session_red_flags_in_new_words(text, name, want):
     assert finding(text, name) is want

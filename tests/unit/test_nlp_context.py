@@ -2090,6 +2090,13 @@ def test_thirteenth_session_safety_read(text, name, want):
     ("Been on hydrocortisone for Addisons for 12 years. Tripped on the stairs this morning", "long_term_steroids", True),
     ("hydrocortisone cream on my heel for eczema", "long_term_steroids", None),
     ("no injury apart from coming off my motorbike at about 50 on friday.", "major_trauma", True),
+    ("Got a date for my microdiscectomy - 14 January.", "prior_spine_surgery", None),
+    ("My consultant has put me down for a decompression.", "prior_spine_surgery", None),
+    ("put me down for a scan because my bum is numb", "saddle_numbness", True),
+    ("I still inject sometimes. Hurt my ankle", "iv_drug_use", True),
+    ("Had my spinal cord stimulator put in 8 days ago, the battery site is hot, red and oozing", "current_infection", True),
+    ("got the injection in my spine monday last week and my back is red around where the needle went",
+     "current_infection", True),
 ])
 def test_thirteenth_session_red_flags_in_new_words(text, name, want):
     assert finding(text, name) is want

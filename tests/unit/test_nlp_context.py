@@ -2100,3 +2100,21 @@ def test_thirteenth_session_safety_read(text, name, want):
 ])
 def test_thirteenth_session_red_flags_in_new_words(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # over before now, said against an event (dev58)
+    ("after the epidural in march my legs went weak for a day then fine. now the pain in my left buttock is back",
+     "weakness_both_legs", None),
+    ("had fevers till the antibiotics kicked in for the cut on my foot, done with them a while back", "fever", None),
+    ("the numbness in my groin was only during the bike trip, gone since i got back", "saddle_numbness", None),
+    ("havent lost any weight. night pain isnt a thing for me, its worse in the day", "night_pain", False),
+    # ... and what is had now is still had
+    ("after the spinal injection last week my legs felt a bit funny for an hour then fine, no fever",
+     "recent_spinal_procedure", True),
+    ("numb bum for a day then fine, now it's back and I can't pee", "urinary_retention", True),
+    ("my legs went weak then fine, now both legs are weak again", "weakness_both_legs", True),
+    ("both legs numb since monday, not normal since", "bilateral_leg_symptoms", True),
+])
+def test_thirteenth_session_over_before_now(text, name, want):
+    assert finding(text, name) is want

@@ -2118,3 +2118,14 @@ def test_thirteenth_session_red_flags_in_new_words(text, name, want):
 ])
 def test_thirteenth_session_over_before_now(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # a cross for an answer after a question; a cross after a word, or before one, decides nothing
+    ("fever? ❌", "fever", False),
+    ("numb down there? ❌", "saddle_numbness", False),
+    ("✅ numb down there ✅ cant pee properly ✅ bk pain ❌ fever", "saddle_numbness", True),
+    ("✅ numb down there ✅ cant pee properly ✅ bk pain ❌ fever", "urinary_retention", True),
+])
+def test_thirteenth_session_crosses(text, name, want):
+    assert finding(text, name) is want

@@ -269,8 +269,9 @@ def _quoted(span: Span) -> bool:
 
 
 # A question someone else put, reported: "doc asked if id had any fevers, night pain or
-# weight loss", "doctor asked was I ever on steroids long term" (the answer, when it follows, is read by _denied_next). An answer or a clause of
-# the patient's own between the question and the finding ends it: "...and yes i've lost weight".
+# weight loss", "doctor asked was I ever on steroids long term" (the answer, when it follows,
+# is read by _denied_next). An answer or a clause of the patient's own between the question
+# and the finding ends it: "...and yes i've lost weight".
 _ASKED = re.compile(r"\b(?:asked|asking|asks|wanted to know|checked|checking)(?:\s+(?:me|us|him|her|them))?"
                     r"\s+(?:if|whether|about|was i|were you|have you|had you|had i|have i|did you|did i|do you|do i|"
                     r"are you|am i)\b(?P<rest>[^.?!;:]*)$")
@@ -278,7 +279,8 @@ _ASKED_ANSWERED = re.compile(r"\b(?:yes|yeah|yep|but|though|however|which|and i|
                              r"told (?:him|her|them))\b")
 
 # (a few words may finish the question first: "asked was i ever on steroids long term, yes for 5 years")
-_ASKED_YES = re.compile(r"^[^,.;?!-]{0,20}?\s*(?:[,-]\s*)?(?:and\s+|which\s+)?(?:yes|yeah|yep|i do|i have|i did|i am|i'm|im|i had)\b")
+_ASKED_YES = re.compile(r"^[^,.;?!-]{0,20}?\s*(?:[,-]\s*)?(?:and\s+|which\s+)?"
+                        r"(?:yes|yeah|yep|i do|i have|i did|i am|i'm|im|i had)\b")
 
 
 # A list after advice and a colon is what to watch for, to the sentence's end: "discharge
@@ -1189,7 +1191,8 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
 
 def _said_mine(msg: _Message, mention: Mention) -> bool:
     """"my osteoporosis", "chemo for my breast cancer": the patient's own."""
-    return msg.doc[mention.start].lower_ == "my" or (mention.start > 0 and msg.doc[mention.start - 1].lower_ == "my")
+    start = mention.start
+    return msg.doc[start].lower_ == "my" or (start > 0 and msg.doc[start - 1].lower_ == "my")
 
 
 def _vetoed(mention: Mention, name: str) -> bool:
@@ -1262,7 +1265,8 @@ def _recent_care(msg: _Message, today: Optional[date], findings: Dict[str, Findi
             before = {t.lower_ for t in msg.doc[max(0, care.start - 4):care.start]}
             said_done = {t.lower_ for t in msg.doc[msg.sentence(care).start:care.start]} & _DONE_WORDS
             if before & set(rule.get("planned_words") or ()) and not said_done:
-                continue  # "appointment for a caudal epidural on the 30th": not done yet (not "had my booked epidural")
+                # "appointment for a caudal epidural on the 30th": not done yet (not "had my booked epidural")
+                continue
             # the date said nearest the care is its date ("surgery in 2015, fine until 3 weeks ago")
             # ("for 3 weeks" is how long something lasted, never the care's date)
             dates = sorted((m for m in near if m.label == DURATION and not m.span.text.lower().startswith("for ")),

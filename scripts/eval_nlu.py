@@ -746,7 +746,7 @@ SET_ROLES = {
     "dev56": "development (tuned on): exceptions, contrasts and form-style answers, first measured blind",
     "dev57": "development (tuned on): other people's words (quoted, asked, advised, observed), first measured blind",
     "dev58": "development (tuned on): until, since, before, after: when a finding began or ended against events, first measured blind",
-    "dev59": "development (to tune on): SMS shorthand, abbreviations and emoji, measured once blind",
+    "dev59": "development (tuned on): SMS shorthand, abbreviations and emoji, first measured blind",
     "blind3": "blind (written without seeing the extractor; measured, never tuned on)",
     "blind4": "blind (written without seeing the extractor; measured at a session's start and end only, never tuned on)",
     "blind5": "blind (written without seeing the extractor; measured at a session's end only, never tuned on)",

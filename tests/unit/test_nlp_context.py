@@ -2129,3 +2129,22 @@ def test_thirteenth_session_over_before_now(text, name, want):
 ])
 def test_thirteenth_session_crosses(text, name, want):
     assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text, name, want", [
+    # SMS shorthand (dev59)
+    ("my bits r numb n tingly rn n both ft pins n needles", "saddle_numbness", True),
+    ("wet myself twice 2day n bits numb, L leg agony", "saddle_numbness", True),
+    ("my bits are fine, not numb", "saddle_numbness", None),
+])
+def test_thirteenth_session_sms_shorthand(text, name, want):
+    assert finding(text, name) is want
+
+
+@pytest.mark.parametrize("text", [
+    "2 wks of lwr bk pain n now cant get up on my tiptoes on the L, ft feels weak",
+    "cant go on tiptoes L side since yest n my ft feels weak n floppy",
+])
+def test_thirteenth_session_sms_tiptoes(text):
+    from bot.nlp import extract
+    assert "toe_walk_difficulty" in extract(text).gait

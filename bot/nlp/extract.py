@@ -1176,7 +1176,7 @@ def _finding_names(msg: _Message, mention: Mention) -> List[str]:
         if _region_group_named(msg, mention, group):
             names = other  # "my foot went pale and cold": the foot, not shock
             break
-    spinal = {rule["finding"] for rule in rules["recent_care"]}
+    spinal = rules["recent_care_findings"]
     if spinal.intersection(names) and _care_of_elsewhere(msg, mention, msg.same_sentence(mention)):
         # "knee injection last week": a procedure right by a place that is not the back is not spinal
         names = [name for name in names if name not in spinal]
@@ -1284,8 +1284,7 @@ _DONE_WORDS = frozenset({"had", "got", "did", "done", "received", "after", "sinc
 def _care_of_elsewhere(msg: _Message, care: Mention, near: Iterable[Mention]) -> bool:
     """A place that is not the back said right by the care: "knee injection", "a shot in my hip"
     (not an epidural or a nerve block, which are spinal wherever the patient feels them)."""
-    spinal_words = {w for rule in terms.finding_rules()["recent_care"] for w in rule["spinal_words"]}
-    if spinal_words & {t.lower_ for t in care.span}:
+    if terms.finding_rules()["spinal_words"] & {t.lower_ for t in care.span}:
         return False
     for m in near:
         if m.label != REGION or m.key in codes.BACK_REGIONS:

@@ -341,8 +341,12 @@ def finding_rules() -> Dict[str, Any]:
         for key, care in (rule.get("dated_findings") or {}).items():
             if key not in data["entities"] or care not in rule["care"]:
                 raise ValueError(f"recent_care dated_findings: {key} -> {care}")
+    recent_care = data.get("recent_care") or []
     return {
-        "recent_care": data.get("recent_care") or [],
+        "recent_care": recent_care,
+        # what the care rules make, and the words that make a care spinal, for every rule at once
+        "recent_care_findings": frozenset(rule["finding"] for rule in recent_care),
+        "spinal_words": frozenset(w for rule in recent_care for w in rule["spinal_words"]),
         "history_by_nature": frozenset(data["history_by_nature"]),
         "keep_hypothetical": frozenset(data["keep_hypothetical"]),
         "owned_when_my": frozenset(data.get("owned_when_my") or []),
